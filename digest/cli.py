@@ -1,0 +1,209 @@
+"""``digest`` command line: build, show, classify, categories (and ask/usage where built).
+
+Every expected failure prints one line ``error: ...`` on stderr and exits non-zero; tracebacks
+are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from digest.config import load_settings
+from digest.errors import BadDateError, DigestError, NoPapersError
+from digest.render import chart_filename, render_markdown, report_filename
+
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _service(args: argparse.Namespace):
+    from digest.service import DigestService
+
+    settings = load_settings()
+    service = DigestService(settings)
+    if getattr(args, "classifier", None):
+        service.use_classifier(args.classifier)
+    return service
+
+
+def _day(service, text: str | None) -> date | None:
+    return service.parse_day(text) if text else None
+
+
+def _check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise DigestError(f"cannot write to {folder}: {err.strerror}") from None
+
+
+@contextmanager
+def _progress():
+    """A spinner with the current stage on a terminal; nothing when output is piped."""
+    if not err_console.is_terminal:
+        yield lambda stage: logging.getLogger("digest").info(stage)
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("starting")
+        yield lambda stage: bar.update(task, description=stage)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    service = _service(args)
+    if service.llm is None:
+        err_console.print("No OPENAI_API_KEY set: using the offline classifier and extractive "
+                          "summaries (set it in .env for AI-written ones).")
+    day = _day(service, args.date) or service.today()
+    folder = Path(args.out or service.settings.digest_out)
+    _check_writable(folder)
+    try:
+        with _progress() as report:
+            digest = service.build(day, sources=args.source or None, language=args.language,
+                                   progress=report)
+    except NoPapersError as err:
+        out.print(str(err))
+        return 0
+    report_path = folder / report_filename(digest.day)
+    chart_path = folder / chart_filename(digest.day)
+    chart_path.write_bytes(digest.chart_png)
+    report_path.write_text(render_markdown(digest), "utf-8")
+    for note in digest.notes:
+        if note.startswith("source failed"):
+            err_console.print(f"warning: {note}")
+    out.print(f"{digest.total_papers} papers in {len(digest.counts)} categories "
+              f"for {digest.day.isoformat()}")
+    out.print(f"report: {report_path}")
+    out.print(f"chart:  {chart_path}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from digest.models import DigestQuery
+
+    service = _service(args)
+    words = list(args.terms)
+    day = None
+    if words and _looks_like_day(words[-1]):
+        day = _day(service, words.pop())
+    elif words and _looks_like_day(words[0]):
+        day = _day(service, words.pop(0))
+    category = None
+    if words:
+        name = " ".join(words)
+        cat = service.taxonomy.get(name)
+        if cat is None:
+            hint = service.taxonomy.suggest(name)
+            raise DigestError(f"unknown category {name!r}" + (f": did you mean {hint!r}?" if hint else
+                                                              "; see `digest categories`"))
+        category = cat.name
+    reply = service.resolve(DigestQuery("category" if category else "digest", day, category),
+                            args.language)
+    if reply.error:
+        raise DigestError(reply.text)
+    out.print(render_markdown(reply.digest, reply.category), markup=False)
+    return 0
+
+
+def _looks_like_day(word: str) -> bool:
+    return word.lower() in ("today", "yesterday") or (len(word) == 10 and word[4] == "-")
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    service = _service(args)
+    day = _day(service, args.date) or service.today()
+    collected = service.loader.collect(args.source, day)
+    for e in collected.errors:
+        err_console.print(f"warning: {e}")
+    if not collected.papers:
+        raise DigestError("no papers in the given sources")
+    labels = service.classifier.classify(collected.papers)
+    for p in collected.papers:
+        label = labels.get(p.arxiv_id) or service.offline_classifier.classify_one(p)
+        if args.json:
+            print(json.dumps({"arxiv_id": p.arxiv_id, "category": label.category,
+                              "confidence": round(label.confidence, 3)}, ensure_ascii=False))
+        else:
+            out.print(f"{p.arxiv_id}\t{label.category}\t{label.confidence:.2f}\t{p.title}", markup=False)
+    return 0
+
+
+def cmd_categories(args: argparse.Namespace) -> int:
+    from digest.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(load_settings().digest_taxonomy)
+    for cat in taxonomy:
+        aliases = f"  (aliases: {', '.join(cat.aliases)})" if cat.aliases else ""
+        out.print(f"{cat.emoji} {cat.name} — {cat.description}{aliases}", markup=False)
+    return 0
+
+
+COMMANDS: dict[str, Handler] = {
+    "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Daily AI paper digests.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build a day's digest: DIR/digest_D.md and DIR/paper_D.png")
+    b.add_argument("--date", help="YYYY-MM-DD, today or yesterday (default: today)")
+    b.add_argument("--source", action="append", metavar="S",
+                   help="URL or file; prefix hf:, arxiv-rss:, arxiv-api: to force a format; "
+                        "shortcuts hf and arxiv:cs.AI+cs.CL (repeatable; default DIGEST_SOURCES)")
+    b.add_argument("--out", metavar="DIR", help="output folder (default DIGEST_OUT)")
+    b.add_argument("--language", help="report language (default DIGEST_LANGUAGE)")
+    b.add_argument("--classifier", choices=["llm", "keyword"], help="default: llm with a key")
+
+    s = sub.add_parser("show", help="print a stored digest, or one category of it")
+    s.add_argument("terms", nargs="*", metavar="[CATEGORY] [DATE]")
+    s.add_argument("--language", help="report language (default DIGEST_LANGUAGE)")
+
+    c = sub.add_parser("classify", help="classify the papers of sources")
+    c.add_argument("--source", action="append", required=True, metavar="S")
+    c.add_argument("--date", help="the day the sources are for (fills {date} in URLs)")
+    c.add_argument("--json", action="store_true", help="one JSON object per line")
+    c.add_argument("--classifier", choices=["llm", "keyword"], help="default: llm with a key")
+
+    sub.add_parser("categories", help="list the taxonomy")
+    return parser
+
+
+def register(name: str, handler: Handler) -> None:
+    """Let modules built later (ask, usage, subscriptions, status) add a subcommand handler."""
+    COMMANDS[name] = handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return COMMANDS[args.command](args)
+    except (DigestError, BadDateError) as err:
+        err_console.print(f"error: {err}", markup=False, highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Fixed strings of the report in each language the offline path speaks (ko, en).
+
+An LLM can write any language; the offline path and the report's chrome fall back to English
+for languages not listed here.
+"""
+
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, object]] = {
+    "ko": {
+        "title": "Daily Artificial Intelligence Insights : Papers",
+        "chart_alt": "Category Distribution Graph",
+        "summary": "요약",
+        "sources": "출처",
+        "parts": ("논문의 핵심 주제 및 테마", "공통 키워드, 트렌드, 패턴", "논문별 주요 발견",
+                  "분야별 영향", "종합 및 향후 전망"),
+        "offline_note": "_오프라인 요약: 초록에서 알고리즘으로 고른 원문 문장과 키워드입니다(번역·생성 없음). "
+                        "AI가 쓴 요약을 받으려면 OPENAI_API_KEY를 설정하세요._",
+        "shared_in": "{n}편 중 {k}편",
+        "papers_in": "이 분야 논문 {n}편: {titles}.",
+        "threads": "공통 키워드: {keywords}.",
+        "no_impact": "초록에 응용·영향을 직접 다룬 문장이 없습니다.",
+        "no_outlook": "초록에 향후 과제를 직접 다룬 문장이 없습니다.",
+        "no_abstract": "초록 없음",
+        "chart_title": "{day} 분야별 논문 수 (총 {total}편)",
+        "chart_xlabel": "논문 수",
+        "no_papers": "{day}: 새 논문이 없습니다 (arXiv는 주말과 휴일에 발표하지 않습니다).",
+        "more_papers": "그 밖에 {n}편",
+    },
+    "en": {
+        "title": "Daily Artificial Intelligence Insights : Papers",
+        "chart_alt": "Category Distribution Graph",
+        "summary": "Summary",
+        "sources": "Sources",
+        "parts": ("Key themes", "Shared keywords, trends and patterns", "Key findings per paper",
+                  "Impact on sectors", "Synthesis and outlook"),
+        "offline_note": "_Offline summary: sentences and keywords chosen from the abstracts by an "
+                        "algorithm, nothing generated. Set OPENAI_API_KEY for AI-written summaries._",
+        "shared_in": "{k} of {n} papers",
+        "papers_in": "{n} papers in this category: {titles}.",
+        "threads": "Shared keywords: {keywords}.",
+        "no_impact": "No abstract states an application or impact directly.",
+        "no_outlook": "No abstract states future work directly.",
+        "no_abstract": "no abstract",
+        "chart_title": "Papers per category, {day} ({total} papers)",
+        "chart_xlabel": "papers",
+        "no_papers": "{day}: no new papers (arXiv does not announce on weekends and holidays).",
+        "more_papers": "{n} more",
+    },
+}
+
+LANGUAGE_NAMES = {"ko": "Korean", "en": "English", "ja": "Japanese", "zh": "Chinese",
+                  "de": "German", "fr": "French", "es": "Spanish"}
+
+
+def strings(language: str) -> dict[str, object]:
+    return STRINGS.get(language.lower(), STRINGS["en"])
+
+
+def t(language: str, key: str, **fmt) -> str:
+    value = strings(language)[key]
+    return str(value).format(**fmt) if fmt else str(value)
+
+
+def language_name(code: str) -> str:
+    """``ko`` -> ``Korean``; any other text is taken as a language name already."""
+    return LANGUAGE_NAMES.get(code.lower(), code)

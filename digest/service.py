@@ -1,0 +1,215 @@
+"""DigestService: the one entry point adapters and the CLI use (build, get, resolve, answer).
+
+It owns the pipeline: sources -> classify -> store the day -> select -> summarize -> chart ->
+store the digest. Adapters only translate platform events into these calls and render results.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest import select
+from digest.chart import render_chart
+from digest.classify import Classifier, KeywordClassifier
+from digest.config import Settings, get_settings
+from digest.errors import BadDateError, ConfigError, NoPapersError, NotFoundError, SourceError
+from digest.i18n import t
+from digest.models import Digest, DigestQuery
+from digest.sources import SourceLoader
+from digest.sources.fetch import PoliteFetcher
+from digest.store import Store
+from digest.summarize import ExtractiveSummarizer, Summarizer
+from digest.taxonomy import Taxonomy, load_taxonomy
+
+log = logging.getLogger(__name__)
+
+EARLIEST_DAY = date(2015, 1, 1)
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a ``/digest`` request resolves to: a digest (maybe one category of it) or text."""
+
+    text: str = ""
+    digest: Digest | None = None
+    category: str | None = None
+    error: bool = False
+
+
+class DigestService:
+    def __init__(self, settings: Settings | None = None, store: Store | None = None,
+                 taxonomy: Taxonomy | None = None, loader: SourceLoader | None = None,
+                 classifier: Classifier | None = None, summarizer: Summarizer | None = None,
+                 llm=None, clock: Callable[[], datetime] | None = None):
+        self.settings = settings or get_settings()
+        self.store = store or Store(self.settings.digest_db)
+        self.taxonomy = taxonomy or load_taxonomy(self.settings.digest_taxonomy)
+        try:
+            self.tz = ZoneInfo(self.settings.digest_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"DIGEST_TIMEZONE: unknown time zone {self.settings.digest_timezone!r}") from None
+        self.clock = clock or (lambda: datetime.now(self.tz))
+        self.loader = loader or SourceLoader(
+            PoliteFetcher(self.settings.digest_contact, self.settings.digest_http_timeout,
+                          self.settings.digest_http_retries, self.settings.digest_arxiv_delay),
+            self.store.feed_state, self.store.save_feed_state)
+        self.llm = llm if llm is not None else self._make_llm()
+        self.offline_classifier = KeywordClassifier(self.taxonomy)
+        self.classifier = classifier or self._make_classifier(self.settings.digest_classifier)
+        self.summarizer = summarizer or self._make_summarizer()
+
+    # --- wiring ---------------------------------------------------------------------------
+    def _make_llm(self):
+        if not self.settings.llm_enabled:
+            return None
+        from digest.llm import LLM
+
+        return LLM(self.settings, self.store)
+
+    def _make_classifier(self, choice: str) -> Classifier:
+        if choice == "keyword" or (choice == "auto" and self.llm is None):
+            return self.offline_classifier
+        if self.llm is None:
+            raise ConfigError("--classifier llm needs OPENAI_API_KEY (or use --classifier keyword)")
+        from digest.llm_classify import LLMClassifier
+
+        return LLMClassifier(self.llm, self.taxonomy, self.offline_classifier)
+
+    def _make_summarizer(self) -> Summarizer:
+        if self.llm is None:
+            return ExtractiveSummarizer()
+        from digest.llm_summarize import LLMSummarizer
+
+        return LLMSummarizer(self.llm, self.settings)
+
+    def use_classifier(self, choice: str) -> None:
+        self.classifier = self._make_classifier(choice)
+
+    # --- days -----------------------------------------------------------------------------
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+    def check_day(self, day: date) -> date:
+        if day > self.today():
+            raise BadDateError(f"{day.isoformat()} is in the future (today is {self.today().isoformat()})")
+        if day < EARLIEST_DAY:
+            raise BadDateError(f"{day.isoformat()} is too far back (digests start in {EARLIEST_DAY.year})")
+        return day
+
+    def parse_day(self, text: str) -> date:
+        """``YYYY-MM-DD``, ``today`` or ``yesterday`` -> a checked date."""
+        word = text.strip().lower()
+        if word in ("today", "오늘"):
+            return self.today()
+        if word in ("yesterday", "어제"):
+            return self.today() - timedelta(days=1)
+        try:
+            day = date.fromisoformat(word)
+        except ValueError:
+            raise BadDateError(f"{text!r} is not a date: use YYYY-MM-DD, today or yesterday") from None
+        return self.check_day(day)
+
+    # --- build ----------------------------------------------------------------------------
+    def build(self, day: date | None = None, sources: list[str] | None = None,
+              language: str | None = None, progress: Progress | None = None) -> Digest:
+        """Fetch, classify and summarize ``day`` (default today); store and return its digest.
+
+        Re-running a day replaces its papers, labels and digest (idempotent); LLM results are
+        cached, so a rebuild costs no LLM call.
+        """
+        day = self.check_day(day or self.today())
+        report = progress or (lambda stage: None)
+        report("fetching sources")
+        specs = sources or self.settings.source_list
+        collected = self.loader.collect(specs, day)
+        if not collected.papers:
+            if collected.errors:
+                offline = any("unreachable" in e for e in collected.errors)
+                raise SourceError("no source could be read: " + "; ".join(collected.errors)
+                                  + (" (offline? pass local files with --source PATH)" if offline else ""))
+            raise NoPapersError(t(language or self.settings.digest_language, "no_papers",
+                                  day=day.isoformat()))
+        report(f"classifying {len(collected.papers)} papers")
+        labels = self.classifier.classify(collected.papers)
+        missing = [p for p in collected.papers if p.arxiv_id not in labels]
+        if missing:  # a classifier must label every paper; never lose one
+            labels.update(self.offline_classifier.classify(missing))
+        self.store.save_day(day, collected.papers, labels)
+        notes = [f"source failed: {e}" for e in collected.errors]
+        return self.compose(day, language, progress=report, extra_notes=notes)
+
+    def compose(self, day: date, language: str | None = None, progress: Progress | None = None,
+                extra_notes: list[str] | None = None) -> Digest:
+        """Summarize and chart the stored papers of ``day`` in ``language`` (no fetching)."""
+        language = language or self.settings.digest_language
+        report = progress or (lambda stage: None)
+        labeled = self.store.day_papers(day)
+        if not labeled:
+            raise NotFoundError(f"no papers stored for {day.isoformat()}: run `digest build --date {day.isoformat()}`")
+        groups = select.group_by_category(labeled, self.taxonomy)
+        counts = select.category_counts(groups)
+        k = self.settings.digest_papers_per_category
+        work = [(self.taxonomy[name], select.top_papers(groups[name], k)) for name, _ in counts]
+        report(f"summarizing {len(work)} categories")
+        summaries = self.summarizer.summarize_all(work, language)
+        report("drawing the chart")
+        chart = render_chart(counts, day, language)
+        notes = list(extra_notes or [])
+        if self.llm is None:
+            notes.append(t(language, "offline_note").strip("_"))
+        digest = Digest(day=day, language=language, summaries=tuple(summaries), counts=counts,
+                        chart_png=chart, notes=tuple(notes))
+        self.store.save_digest(digest)
+        log.info("digest %s (%s): %d papers, %d categories", day, language,
+                 digest.total_papers, len(summaries))
+        return digest
+
+    # --- read -----------------------------------------------------------------------------
+    def get_digest(self, day: date | None = None, language: str | None = None,
+                   build_missing: bool = False) -> Digest:
+        """The stored digest of ``day`` (default: the latest), composing or building if allowed."""
+        language = language or self.settings.digest_language
+        if day is None:
+            days = self.store.digest_days(language, limit=1) or self.store.digest_days(limit=1)
+            if not days:
+                if build_missing:
+                    return self.build(language=language)
+                raise NotFoundError("no digest stored yet: run `digest build` first")
+            day = days[0]
+        digest = self.store.load_digest(day, language)
+        if digest is not None:
+            return digest
+        if self.store.day_papers(day):
+            return self.compose(day, language)
+        if build_missing:
+            return self.build(day, language=language)
+        raise NotFoundError(f"no digest for {day.isoformat()}")
+
+    def resolve(self, query: DigestQuery, language: str | None = None,
+                build_missing: bool = False) -> Reply:
+        """Answer a parsed ``/digest`` request; never raises for a user's mistake."""
+        language = language or self.settings.digest_language
+        if query.kind == "error":
+            return Reply(text=query.message, error=True)
+        if query.kind in ("help", "categories"):
+            from digest import query as grammar
+
+            text = (grammar.help_text(language, self.taxonomy) if query.kind == "help"
+                    else grammar.categories_text(self.taxonomy, language))
+            return Reply(text=text)
+        try:
+            digest = self.get_digest(query.day, language, build_missing=build_missing)
+        except (NoPapersError, NotFoundError, BadDateError, SourceError) as err:
+            return Reply(text=str(err), error=True)
+        if query.kind == "category":
+            if digest.summary_for(query.category) is None:
+                names = ", ".join(c for c, _ in digest.counts)
+                return Reply(text=f"No {query.category} papers on {digest.day.isoformat()}. "
+                                  f"Categories that day: {names}.", error=True)
+            return Reply(digest=digest, category=query.category)
+        return Reply(digest=digest)

@@ -1,0 +1,152 @@
+"""Paper sources: Hugging Face daily papers, arXiv RSS, arXiv API — each from a URL or a file.
+
+A source spec is ``[hf:|arxiv-rss:|arxiv-api:]URL-or-path`` (the prefix forces the format,
+otherwise it is detected from the content), or a shortcut: ``hf`` (the Hugging Face list of the
+day) or ``arxiv:cs.AI+cs.CL`` (that RSS feed). ``{date}`` in a spec becomes the day.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+from digest.config import HF_DAILY_URL
+from digest.errors import SourceError
+from digest.models import Paper
+from digest.sources import arxiv_api, arxiv_rss, hf_daily
+from digest.sources.fetch import PoliteFetcher
+
+log = logging.getLogger(__name__)
+
+PARSERS = {hf_daily.NAME: hf_daily, arxiv_rss.NAME: arxiv_rss, arxiv_api.NAME: arxiv_api}
+RSS_URL = "https://rss.arxiv.org/rss/{cats}"
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    location: str  # URL or file path, ``{date}`` already filled in
+    forced: str | None = None  # format named by a prefix
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.startswith(("http://", "https://"))
+
+
+def resolve(spec: str, day: date) -> SourceSpec:
+    spec = spec.strip()
+    if spec == "hf":
+        return SourceSpec(HF_DAILY_URL.format(date=day.isoformat()), hf_daily.NAME)
+    if spec.startswith("arxiv:") and not spec.startswith("arxiv:/"):
+        return SourceSpec(RSS_URL.format(cats=spec.split(":", 1)[1]), arxiv_rss.NAME)
+    forced = None
+    for name in PARSERS:
+        if spec.startswith(name + ":"):
+            forced, spec = name, spec[len(name) + 1:]
+            break
+    return SourceSpec(spec.replace("{date}", day.isoformat()), forced)
+
+
+def detect(body: bytes) -> str:
+    """The format of a source body, from its content."""
+    for name, module in PARSERS.items():
+        if module.looks_like(body):
+            return name
+    stripped = body.lstrip()
+    if not stripped:
+        raise SourceError("empty response")
+    if stripped[:1] == b"[":  # an empty JSON list is a Hugging Face day with no papers
+        return hf_daily.NAME
+    raise SourceError("unknown source format (expected Hugging Face JSON, arXiv RSS or arXiv Atom)")
+
+
+def parse(body: bytes, forced: str | None = None, origin: str = "") -> list[Paper]:
+    name = forced or detect(body)
+    module = PARSERS[name]
+    if name == hf_daily.NAME:
+        return module.parse(body)
+    return module.parse(body, origin or name)
+
+
+@dataclass
+class Collected:
+    """What a day's sources gave: merged papers and a one-line error per failed source."""
+
+    papers: list[Paper] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    per_source: dict[str, int] = field(default_factory=dict)
+
+
+def merge(batches: list[list[Paper]]) -> list[Paper]:
+    """Dedupe on the arXiv id across sources: keep the richest record, the highest popularity."""
+    merged: dict[str, Paper] = {}
+    for batch in batches:
+        for p in batch:
+            old = merged.get(p.arxiv_id)
+            if old is None:
+                merged[p.arxiv_id] = p
+                continue
+            merged[p.arxiv_id] = replace(
+                old,
+                abstract=old.abstract or p.abstract,
+                authors=old.authors or p.authors,
+                categories=tuple(dict.fromkeys(old.categories + p.categories)),
+                popularity=max(old.popularity, p.popularity),
+                published=old.published or p.published,
+            )
+    return list(merged.values())
+
+
+class SourceLoader:
+    """Fetches or reads each spec, parses it, and keeps going when one source fails."""
+
+    def __init__(self, fetcher: PoliteFetcher, feed_state: Callable[[str], dict] | None = None,
+                 save_feed_state: Callable[[str, str | None, str | None, bytes], None] | None = None):
+        self.fetcher = fetcher
+        self.feed_state = feed_state or (lambda url: {})
+        self.save_feed_state = save_feed_state or (lambda url, etag, modified, body: None)
+
+    def read(self, spec: SourceSpec) -> bytes:
+        if spec.is_url:
+            state = self.feed_state(spec.location)
+            cached = state.get("body")
+            resp = self.fetcher.get(spec.location, state.get("etag") if cached else None,
+                                    state.get("modified") if cached else None)
+            if resp.status == 304:  # unchanged since the last fetch: the stored copy is current
+                log.info("%s not modified, using the stored copy", spec.location)
+                return cached
+            self.save_feed_state(spec.location, resp.etag, resp.modified, resp.body)
+            return resp.body
+        path = Path(spec.location).expanduser()
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise SourceError(f"no such file: {path}") from None
+        except OSError as err:
+            raise SourceError(f"cannot read {path}: {err.strerror}") from None
+
+    def load(self, spec: SourceSpec) -> list[Paper]:
+        body = self.read(spec)
+        try:
+            return parse(body, spec.forced, spec.location)
+        except SourceError as err:
+            raise SourceError(f"{spec.location}: {err}") from None
+
+    def collect(self, specs: list[str], day: date) -> Collected:
+        out = Collected()
+        batches = []
+        for raw in specs:
+            spec = resolve(raw, day)
+            try:
+                papers = self.load(spec)
+            except SourceError as err:
+                log.error("source failed: %s", err)
+                out.errors.append(str(err))
+                continue
+            log.info("source %s: %d papers", spec.location, len(papers))
+            out.per_source[spec.location] = len(papers)
+            batches.append(papers)
+        out.papers = merge(batches)
+        return out

@@ -1,0 +1,278 @@
+"""SQLite persistence (sqlite-utils): ordered migrations, WAL, and every query the engine needs.
+
+One ``Store`` wraps one connection shared by threads under a lock; writes that belong together
+(a day's papers, its digest and summaries) happen in one transaction so that a crash leaves
+either the old day or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+
+from digest.errors import ConfigError
+from digest.models import CategorySummary, Classification, Digest, Paper
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(name: str):
+    """Register a migration; they run once each, in the order they are declared."""
+
+    def register(fn: Migration) -> Migration:
+        MIGRATIONS.append((name, fn))
+        return fn
+
+    return register
+
+
+@migration("001_papers_and_digests")
+def _m001(db: sqlite_utils.Database) -> None:
+    db["papers"].create({
+        "arxiv_id": str, "title": str, "abstract": str, "authors": str, "url": str,
+        "published": str, "categories": str, "source": str, "popularity": int, "updated_at": float,
+    }, pk="arxiv_id")
+    db["papers"].enable_fts(["title", "abstract"], create_triggers=True, tokenize="porter unicode61")
+    db["day_papers"].create({
+        "day": str, "arxiv_id": str, "source": str, "popularity": int,
+        "category": str, "confidence": float, "method": str,
+    }, pk=("day", "arxiv_id"))
+    db["day_papers"].create_index(["day"])
+    db["digests"].create({
+        "day": str, "language": str, "counts": str, "notes": str, "chart_png": bytes,
+        "created_at": float,
+    }, pk=("day", "language"))
+    db["summaries"].create({
+        "day": str, "language": str, "category": str, "position": int, "emoji": str,
+        "text": str, "model": str, "note": str, "paper_ids": str,
+    }, pk=("day", "language", "category"))
+    db["summaries"].enable_fts(["category", "text"], create_triggers=True, tokenize="unicode61")
+    db["feed_state"].create({"url": str, "etag": str, "modified": str, "checked_at": float}, pk="url")
+
+
+@migration("002_llm_cache_and_usage")
+def _m002(db: sqlite_utils.Database) -> None:
+    db["llm_cache"].create({"key": str, "kind": str, "model": str, "response": str,
+                            "created_at": float}, pk="key")
+    db["llm_usage"].create({"id": int, "day": str, "ts": float, "kind": str, "model": str,
+                            "prompt_tokens": int, "completion_tokens": int, "ok": int,
+                            "error": str}, pk="id")
+    db["llm_usage"].create_index(["day"])
+
+
+@migration("003_chat_state")
+def _m003(db: sqlite_utils.Database) -> None:
+    # thread -> digest link, so a question in a thread is answered from that day's papers
+    db["threads"].create({"platform": str, "channel": str, "thread_id": str, "day": str,
+                          "language": str, "created_at": float},
+                         pk=("platform", "channel", "thread_id"))
+    # platform events already handled (Slack event_id, Discord message id): answer once
+    db["handled_events"].create({"platform": str, "event_id": str, "handled_at": float},
+                                pk=("platform", "event_id"))
+    db["qa_turns"].create({"id": int, "platform": str, "channel": str, "thread_id": str,
+                           "user": str, "role": str, "text": str, "ts": float}, pk="id")
+    db["qa_turns"].create_index(["platform", "channel", "thread_id"])
+    db["qa_requests"].create({"id": int, "user": str, "ts": float}, pk="id")
+    db["qa_requests"].create_index(["user", "ts"])
+
+
+@migration("004_subscriptions_and_posts")
+def _m004(db: sqlite_utils.Database) -> None:
+    db["subscriptions"].create({
+        "platform": str, "channel": str, "post_time": str, "timezone": str, "language": str,
+        "categories": str, "paused": int, "notify_empty": int, "created_by": str,
+        "created_at": float,
+    }, pk=("platform", "channel"))
+    db["posts"].create({
+        "platform": str, "channel": str, "day": str, "language": str, "state": str,
+        "message_id": str, "thread_id": str, "detail": str, "updated_at": float,
+    }, pk=("platform", "channel", "day"))
+
+
+@migration("005_feed_state_body")
+def _m005(db: sqlite_utils.Database) -> None:
+    db["feed_state"].add_column("body", bytes)
+
+
+def _encode(values: Iterable[str]) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def _paper_row(p: Paper, now: float) -> dict:
+    return {
+        "arxiv_id": p.arxiv_id, "title": p.title, "abstract": p.abstract,
+        "authors": _encode(p.authors), "url": p.url,
+        "published": p.published.isoformat() if p.published else None,
+        "categories": _encode(p.categories), "source": p.source,
+        "popularity": p.popularity, "updated_at": now,
+    }
+
+
+def paper_from_row(row: dict) -> Paper:
+    return Paper(
+        arxiv_id=row["arxiv_id"], title=row["title"], abstract=row["abstract"] or "",
+        authors=tuple(json.loads(row["authors"] or "[]")), url=row["url"] or "",
+        published=date.fromisoformat(row["published"]) if row["published"] else None,
+        categories=tuple(json.loads(row["categories"] or "[]")), source=row["source"] or "",
+        popularity=row.get("day_popularity", row["popularity"]) or 0,
+    )
+
+
+class Store:
+    """The bot's database. ``Store(":memory:")`` works for tests."""
+
+    def __init__(self, path: Path | str):
+        self.path = str(path)
+        if self.path != ":memory:":
+            try:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                raise ConfigError(f"cannot create the database folder for {self.path}: {err.strerror}") from None
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        except sqlite3.Error as err:
+            raise ConfigError(f"cannot open database {self.path}: {err}") from None
+        self.lock = threading.RLock()
+        self.db = sqlite_utils.Database(conn)
+        if self.path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.migrate()
+
+    # --- infrastructure ---------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet applied, in order; returns their names."""
+        with self.lock:
+            self.db["_migrations"].create({"name": str, "applied_at": float}, pk="name",
+                                          if_not_exists=True)
+            done = {r["name"] for r in self.db["_migrations"].rows}
+            applied = []
+            for name, fn in MIGRATIONS:
+                if name in done:
+                    continue
+                with self.db.conn:
+                    fn(self.db)
+                    self.db["_migrations"].insert({"name": name, "applied_at": time.time()})
+                applied.append(name)
+            return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        with self.lock, self.db.conn:
+            yield self.db
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.conn.close()
+
+    # --- papers -----------------------------------------------------------------------
+    def upsert_papers(self, papers: Iterable[Paper]) -> int:
+        now = time.time()
+        rows = [_paper_row(p, now) for p in papers]
+        with self.transaction() as db:
+            db["papers"].upsert_all(rows, pk="arxiv_id")
+        return len(rows)
+
+    def get_papers(self, ids: Iterable[str]) -> dict[str, Paper]:
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self.lock:
+            rows = self.db.execute_returning_dicts(
+                f"select * from papers where arxiv_id in ({marks})", ids)
+        return {r["arxiv_id"]: paper_from_row(r) for r in rows}
+
+    def save_day(self, day: date, papers: list[Paper], labels: dict[str, Classification]) -> None:
+        """Record which papers (and which categories) make up ``day``; replaces an earlier run."""
+        now = time.time()
+        rows = [{
+            "day": day.isoformat(), "arxiv_id": p.arxiv_id, "source": p.source,
+            "popularity": p.popularity, "category": labels[p.arxiv_id].category,
+            "confidence": labels[p.arxiv_id].confidence, "method": labels[p.arxiv_id].method,
+        } for p in papers]
+        with self.transaction() as db:
+            db["papers"].upsert_all([_paper_row(p, now) for p in papers], pk="arxiv_id")
+            db.execute("delete from day_papers where day = ?", [day.isoformat()])
+            db["day_papers"].insert_all(rows)
+
+    def day_papers(self, day: date) -> list[tuple[Paper, Classification]]:
+        with self.lock:
+            rows = self.db.execute_returning_dicts(
+                "select p.*, d.popularity as day_popularity, d.category, d.confidence, d.method "
+                "from day_papers d join papers p using (arxiv_id) where d.day = ? "
+                "order by d.popularity desc, d.confidence desc, p.arxiv_id", [day.isoformat()])
+        return [(paper_from_row(r), Classification(r["arxiv_id"], r["category"], r["confidence"],
+                                                   r["method"])) for r in rows]
+
+    # --- digests ----------------------------------------------------------------------
+    def save_digest(self, digest: Digest) -> None:
+        key = digest.day.isoformat()
+        with self.transaction() as db:
+            db.execute("delete from summaries where day = ? and language = ?", [key, digest.language])
+            db["digests"].upsert({
+                "day": key, "language": digest.language, "counts": json.dumps(digest.counts),
+                "notes": _encode(digest.notes), "chart_png": digest.chart_png,
+                "created_at": time.time(),
+            }, pk=("day", "language"))
+            db["summaries"].insert_all([{
+                "day": key, "language": digest.language, "category": s.category, "position": i,
+                "emoji": s.emoji, "text": s.text, "model": s.model, "note": s.note,
+                "paper_ids": _encode(p.arxiv_id for p in s.papers),
+            } for i, s in enumerate(digest.summaries)])
+
+    def load_digest(self, day: date, language: str) -> Digest | None:
+        key = day.isoformat()
+        with self.lock:
+            head = self.db.execute_returning_dicts(
+                "select * from digests where day = ? and language = ?", [key, language])
+            if not head:
+                return None
+            rows = self.db.execute_returning_dicts(
+                "select * from summaries where day = ? and language = ? order by position",
+                [key, language])
+        papers = self.get_papers(pid for r in rows for pid in json.loads(r["paper_ids"]))
+        summaries = tuple(CategorySummary(
+            category=r["category"], emoji=r["emoji"], text=r["text"], model=r["model"],
+            language=language, note=r["note"] or "",
+            papers=tuple(papers[i] for i in json.loads(r["paper_ids"]) if i in papers),
+        ) for r in rows)
+        h = head[0]
+        return Digest(day=day, language=language, summaries=summaries,
+                      counts=tuple((c, n) for c, n in json.loads(h["counts"])),
+                      chart_png=h["chart_png"] or b"", notes=tuple(json.loads(h["notes"] or "[]")))
+
+    def digest_days(self, language: str | None = None, limit: int = 30) -> list[date]:
+        """Days with a stored digest, newest first."""
+        sql = "select distinct day from digests"
+        args: list = []
+        if language:
+            sql += " where language = ?"
+            args.append(language)
+        sql += " order by day desc limit ?"
+        args.append(limit)
+        with self.lock:
+            return [date.fromisoformat(r[0]) for r in self.db.execute(sql, args).fetchall()]
+
+    # --- feed state (conditional GET) ---------------------------------------------------
+    def feed_state(self, url: str) -> dict:
+        with self.lock:
+            rows = self.db.execute_returning_dicts("select * from feed_state where url = ?", [url])
+        return rows[0] if rows else {}
+
+    def save_feed_state(self, url: str, etag: str | None, modified: str | None,
+                        body: bytes = b"") -> None:
+        """Keep the validators and the body, so a 304 can be answered from the stored copy."""
+        with self.transaction() as db:
+            db["feed_state"].upsert({"url": url, "etag": etag, "modified": modified,
+                                     "body": body, "checked_at": time.time()}, pk="url")
