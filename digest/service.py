@@ -213,3 +213,21 @@ class DigestService:
                                   f"Categories that day: {names}.", error=True)
             return Reply(digest=digest, category=query.category)
         return Reply(digest=digest)
+
+    # --- follow-up questions --------------------------------------------------------------
+    def answer(self, question: str, day: date | None = None, history: list[tuple[str, str]] = (),
+               user: str = "", language: str | None = None):
+        """Answer a question about the digest of ``day`` (default: latest) -> ``Answer``.
+
+        Delegates to ``digest.qa.QAService``: retrieval over that day's papers and summaries,
+        the LLM when available, a search result otherwise; rate limits and guardrails apply.
+        """
+        from digest.qa import QAService
+
+        if not hasattr(self, "_qa"):
+            self._qa = QAService(self.store, self.taxonomy, self.settings, self.llm)
+        if day is None:
+            days = self.store.digest_days(limit=1)
+            day = days[0] if days else None
+        return self._qa.answer(question, day=day, history=list(history), user=user,
+                               language=language)
