@@ -139,18 +139,29 @@ class DigestService:
         missing = [p for p in collected.papers if p.arxiv_id not in labels]
         if missing:  # a classifier must label every paper; never lose one
             labels.update(self.offline_classifier.classify(missing))
-        self.store.save_day(day, collected.papers, labels)
+        labeled = [(p, labels[p.arxiv_id]) for p in collected.papers]
         notes = [f"source failed: {e}" for e in collected.errors]
-        return self.compose(day, language, progress=report, extra_notes=notes)
+        digest = self._compose(day, labeled, language, report, notes)
+        self.store.save_day(day, collected.papers, labels, digest)  # one transaction
+        self._log_digest(digest)
+        return digest
 
     def compose(self, day: date, language: str | None = None, progress: Progress | None = None,
                 extra_notes: list[str] | None = None) -> Digest:
         """Summarize and chart the stored papers of ``day`` in ``language`` (no fetching)."""
-        language = language or self.settings.digest_language
-        report = progress or (lambda stage: None)
         labeled = self.store.day_papers(day)
         if not labeled:
-            raise NotFoundError(f"no papers stored for {day.isoformat()}: run `digest build --date {day.isoformat()}`")
+            raise NotFoundError(f"no papers stored for {day.isoformat()}: "
+                                f"run `digest build --date {day.isoformat()}`")
+        digest = self._compose(day, labeled, language, progress, extra_notes)
+        self.store.save_digest(digest)
+        self._log_digest(digest)
+        return digest
+
+    def _compose(self, day: date, labeled, language: str | None, progress: Progress | None,
+                 extra_notes: list[str] | None) -> Digest:
+        language = language or self.settings.digest_language
+        report = progress or (lambda stage: None)
         groups = select.group_by_category(labeled, self.taxonomy)
         counts = select.category_counts(groups)
         k = self.settings.digest_papers_per_category
@@ -162,12 +173,13 @@ class DigestService:
         notes = list(extra_notes or [])
         if self.llm is None:
             notes.append(t(language, "offline_note").strip("_"))
-        digest = Digest(day=day, language=language, summaries=tuple(summaries), counts=counts,
-                        chart_png=chart, notes=tuple(notes))
-        self.store.save_digest(digest)
-        log.info("digest %s (%s): %d papers, %d categories", day, language,
-                 digest.total_papers, len(summaries))
-        return digest
+        return Digest(day=day, language=language, summaries=tuple(summaries), counts=counts,
+                      chart_png=chart, notes=tuple(notes))
+
+    @staticmethod
+    def _log_digest(digest: Digest) -> None:
+        log.info("digest %s (%s): %d papers, %d categories", digest.day, digest.language,
+                 digest.total_papers, len(digest.summaries))
 
     # --- read -----------------------------------------------------------------------------
     def get_digest(self, day: date | None = None, language: str | None = None,

@@ -193,8 +193,13 @@ class Store:
                 f"select * from papers where arxiv_id in ({marks})", ids)
         return {r["arxiv_id"]: paper_from_row(r) for r in rows}
 
-    def save_day(self, day: date, papers: list[Paper], labels: dict[str, Classification]) -> None:
-        """Record which papers (and which categories) make up ``day``; replaces an earlier run."""
+    def save_day(self, day: date, papers: list[Paper], labels: dict[str, Classification],
+                 digest: Digest | None = None) -> None:
+        """Record which papers (and categories) make up ``day``, replacing an earlier run.
+
+        With ``digest``, the day's papers and its digest are written in one transaction: a crash
+        leaves the previous build whole, never new papers beside an old digest.
+        """
         now = time.time()
         rows = [{
             "day": day.isoformat(), "arxiv_id": p.arxiv_id, "source": p.source,
@@ -205,6 +210,8 @@ class Store:
             db["papers"].upsert_all([_paper_row(p, now) for p in papers], pk="arxiv_id")
             db.execute("delete from day_papers where day = ?", [day.isoformat()])
             db["day_papers"].insert_all(rows)
+            if digest is not None:
+                self._write_digest(db, digest)
 
     def day_papers(self, day: date) -> list[tuple[Paper, Classification]]:
         with self.lock:
@@ -217,19 +224,23 @@ class Store:
 
     # --- digests ----------------------------------------------------------------------
     def save_digest(self, digest: Digest) -> None:
-        key = digest.day.isoformat()
         with self.transaction() as db:
-            db.execute("delete from summaries where day = ? and language = ?", [key, digest.language])
-            db["digests"].upsert({
-                "day": key, "language": digest.language, "counts": json.dumps(digest.counts),
-                "notes": _encode(digest.notes), "chart_png": digest.chart_png,
-                "created_at": time.time(),
-            }, pk=("day", "language"))
-            db["summaries"].insert_all([{
-                "day": key, "language": digest.language, "category": s.category, "position": i,
-                "emoji": s.emoji, "text": s.text, "model": s.model, "note": s.note,
-                "paper_ids": _encode(p.arxiv_id for p in s.papers),
-            } for i, s in enumerate(digest.summaries)])
+            self._write_digest(db, digest)
+
+    @staticmethod
+    def _write_digest(db: sqlite_utils.Database, digest: Digest) -> None:
+        key = digest.day.isoformat()
+        db.execute("delete from summaries where day = ? and language = ?", [key, digest.language])
+        db["digests"].upsert({
+            "day": key, "language": digest.language, "counts": json.dumps(digest.counts),
+            "notes": _encode(digest.notes), "chart_png": digest.chart_png,
+            "created_at": time.time(),
+        }, pk=("day", "language"))
+        db["summaries"].insert_all([{
+            "day": key, "language": digest.language, "category": s.category, "position": i,
+            "emoji": s.emoji, "text": s.text, "model": s.model, "note": s.note,
+            "paper_ids": _encode(p.arxiv_id for p in s.papers),
+        } for i, s in enumerate(digest.summaries)])
 
     def load_digest(self, day: date, language: str) -> Digest | None:
         key = day.isoformat()

@@ -1,0 +1,110 @@
+"""The whole offline pipeline through DigestService: build, store, read back, bad input."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from digest.config import load_settings
+from digest.errors import BadDateError, NoPapersError, SourceError
+from digest.models import DigestQuery
+from digest.service import DigestService
+
+DAY = date(2024, 11, 22)
+
+
+@pytest.fixture
+def service():
+    clock = lambda: datetime(2024, 11, 25, 9, 0, tzinfo=timezone.utc)  # noqa: E731
+    return DigestService(load_settings(digest_papers_per_category=1), clock=clock)
+
+
+@pytest.fixture
+def hf(fixtures) -> str:
+    return str(fixtures / "engine/hf_day.json")
+
+
+def test_build_counts_every_paper_and_summarizes_the_most_upvoted(service, hf):
+    digest = service.build(DAY, sources=[hf])
+    assert digest.total_papers == 6  # the paper without an abstract is counted, not lost
+    counts = dict(digest.counts)
+    assert counts["Computer Vision"] == 2
+    cv = digest.summary_for("Computer Vision")
+    assert [p.arxiv_id for p in cv.papers] == ["2411.90003"]  # 30 upvotes beat 3 (K=1)
+    assert digest.chart_png.startswith(b"\x89PNG")
+    assert [c for c, _ in digest.counts] == [s.category for s in digest.summaries]
+
+
+def test_rebuilding_a_day_is_idempotent(service, hf):
+    first = service.build(DAY, sources=[hf])
+    second = service.build(DAY, sources=[hf])
+    assert first.counts == second.counts
+    assert [s.text for s in first.summaries] == [s.text for s in second.summaries]
+    db = service.store.db
+    assert db["day_papers"].count == 6 and db["digests"].count == 1
+    assert db["summaries"].count == len(first.summaries)
+
+
+def test_digest_read_back_and_other_language_composed_without_fetching(service, hf, fixtures):
+    service.build(DAY, sources=[hf], language="ko")
+    assert service.get_digest(DAY, "ko").summary_for("Security") is not None
+    english = service.get_digest(DAY, "en")  # composed from stored papers
+    assert "Key themes" in english.summaries[0].text
+    assert service.get_digest().day == DAY  # latest
+
+
+def test_weekend_gives_no_new_papers_and_stores_nothing(service, fixtures):
+    with pytest.raises(NoPapersError, match="no new papers"):
+        service.build(date(2024, 11, 23), sources=[str(fixtures / "engine/arxiv_weekend.xml")], language="en")
+    assert service.store.db["digests"].count == 0
+
+
+def test_future_and_ancient_dates_refused(service, hf):
+    with pytest.raises(BadDateError, match="future"):
+        service.build(date(2024, 11, 26), sources=[hf])
+    with pytest.raises(BadDateError):
+        service.parse_day("2024-13-01")
+    assert service.parse_day("yesterday") == date(2024, 11, 24)
+
+
+def test_failed_rebuild_leaves_the_previous_digest_whole(service, hf, monkeypatch):
+    service.build(DAY, sources=[hf])
+    with pytest.raises(SourceError, match="no source could be read"):
+        service.build(DAY, sources=["/no/such/file.json"])
+
+    def crash(*a, **k):
+        raise RuntimeError("summarizer died")
+
+    monkeypatch.setattr(service.summarizer, "summarize_all", crash)
+    with pytest.raises(RuntimeError):
+        service.build(DAY, sources=[hf])
+    digest = service.get_digest(DAY)
+    assert digest.total_papers == 6 and service.store.db["day_papers"].count == 6
+
+
+def test_a_failing_source_is_noted_in_the_digest(service, hf):
+    digest = service.build(DAY, sources=[hf, "/no/such/file.json"])
+    assert any("source failed" in n and "no such file" in n for n in digest.notes)
+
+
+def test_resolve_category_help_and_missing_days(service, hf):
+    service.build(DAY, sources=[hf])
+    reply = service.resolve(DigestQuery("category", DAY, "Security"))
+    assert reply.digest and reply.category == "Security" and not reply.error
+    missing = service.resolve(DigestQuery("category", DAY, "Audio"))
+    assert missing.error and "No Audio papers" in missing.text and "Security" in missing.text
+    nothing = service.resolve(DigestQuery("digest", date(2024, 11, 1)))
+    assert nothing.error and "no digest for 2024-11-01" in nothing.text
+    assert "/digest" in service.resolve(DigestQuery("help")).text
+    assert "Security" in service.resolve(DigestQuery("categories")).text
+
+
+def test_team_taxonomy_from_settings(tmp_path, hf):
+    path = tmp_path / "team.toml"
+    path.write_text('[[category]]\nname = "Efficiency"\nemoji = "⚡"\nkeywords = ["kv cache", "inference"]\n'
+                    '[[category]]\nname = "Everything else"\nemoji = "📄"\nfallback = true\n')
+    service = DigestService(load_settings(digest_taxonomy=path),
+                            clock=lambda: datetime(2024, 11, 25, tzinfo=timezone.utc))
+    digest = service.build(DAY, sources=[hf])
+    assert {c for c, _ in digest.counts} == {"Efficiency", "Everything else"}
