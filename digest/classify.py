@@ -150,7 +150,7 @@ class KeywordClassifier:
                 share = 1.0 if pos == 0 else self._cross
                 for ci, w in self._arxiv.get(cls, ()):
                     score[ci] += w * share
-        return score
+        return [s if s > 0.0 else 0.0 for s in score]  # negative keywords lower, never below zero
 
     # ------------------------------------------------------------------ deciding
 
