@@ -152,8 +152,38 @@ def cmd_categories(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question about a stored digest; print the answer and the cited papers."""
+    service = _service(args)
+    day = _day(service, args.date)
+    if day is None and not service.store.digest_days(limit=1):
+        raise DigestError("no digest stored yet: run `digest build` first")
+    answer = service.answer(" ".join(args.question), day=day, language=args.language)
+    if args.json:
+        print(json.dumps({"text": answer.text, "grounded": answer.grounded, "cited": [
+            {"arxiv_id": p.arxiv_id, "title": p.title, "link": p.link} for p in answer.cited]},
+            ensure_ascii=False))
+        return 0
+    out.print(answer.text, markup=False)
+    if answer.cited:  # the links are in the text; one line of ids for scripts and skimming
+        out.print("\ncited: " + ", ".join(f"arXiv:{p.arxiv_id}" for p in answer.cited), markup=False)
+    return 0
+
+
+def cmd_usage(args: argparse.Namespace) -> int:
+    from digest.store import Store
+    from digest.usage import format_usage, usage_report
+
+    settings = load_settings()
+    rows = usage_report(Store(settings.digest_db), settings, args.days)
+    out.print(format_usage(rows, budget=settings.digest_daily_token_budget, days=args.days),
+              markup=False)
+    return 0
+
+
 COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
+    "ask": cmd_ask, "usage": cmd_usage,
 }
 
 
@@ -182,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--classifier", choices=["llm", "keyword"], help="default: llm with a key")
 
     sub.add_parser("categories", help="list the taxonomy")
+
+    u = sub.add_parser("usage", help="LLM calls, tokens and estimated cost per day")
+    u.add_argument("--days", type=int, default=7, help="how many days back (default 7)")
+
+    a = sub.add_parser("ask", help="answer a question from a digest's papers, with citations")
+    a.add_argument("question", nargs="+", help="the question (quote it, or type it after ask)")
+    a.add_argument("--date", help="the digest's day: YYYY-MM-DD, today or yesterday (default: latest)")
+    a.add_argument("--language", help="answer language when the question's is unclear")
+    a.add_argument("--json", action="store_true", help="print {text, grounded, cited} as JSON")
     return parser
 
 

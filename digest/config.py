@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     digest_model: str = "gpt-4o-mini"
     digest_llm_timeout: float = Field(60.0, gt=0)
     digest_llm_max_retries: int = Field(2, ge=0, le=10)
-    digest_llm_concurrency: int = Field(8, ge=1, le=64)
+    digest_llm_concurrency: int = Field(16, ge=1, le=64)
     digest_llm_batch_size: int = Field(50, ge=1, le=200)
     digest_classifier: str = "auto"
     digest_daily_token_budget: int = Field(300_000, ge=0)

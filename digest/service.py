@@ -141,6 +141,10 @@ class DigestService:
             labels.update(self.offline_classifier.classify(missing))
         labeled = [(p, labels[p.arxiv_id]) for p in collected.papers]
         notes = [f"source failed: {e}" for e in collected.errors]
+        fell_back = getattr(self.classifier, "last_fallbacks", 0)
+        if fell_back:
+            notes.append(f"{fell_back} of {len(labeled)} papers were classified offline "
+                         "(the LLM did not label them)")
         digest = self._compose(day, labeled, language, report, notes)
         self.store.save_day(day, collected.papers, labels, digest)  # one transaction
         self._log_digest(digest)
@@ -173,6 +177,12 @@ class DigestService:
         notes = list(extra_notes or [])
         if self.llm is None:
             notes.append(t(language, "offline_note").strip("_"))
+        else:  # say which categories the LLM did not write, and why
+            reasons: dict[str, list[str]] = {}
+            for s in summaries:
+                if s.offline and s.note:
+                    reasons.setdefault(s.note, []).append(s.category)
+            notes += [f"{note}: {', '.join(cats)}" for note, cats in reasons.items()]
         return Digest(day=day, language=language, summaries=tuple(summaries), counts=counts,
                       chart_png=chart, notes=tuple(notes))
 

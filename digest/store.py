@@ -103,6 +103,11 @@ def _m005(db: sqlite_utils.Database) -> None:
     db["feed_state"].add_column("body", bytes)
 
 
+@migration("006_llm_usage_cached")
+def _m006(db: sqlite_utils.Database) -> None:
+    db["llm_usage"].add_column("cached", int, not_null_default=0)
+
+
 def _encode(values: Iterable[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 

@@ -1,0 +1,412 @@
+"""The one place that talks to the openai SDK: client, cache, daily token budget, usage records.
+
+``LLM(settings, store)`` builds ``OpenAI`` / ``AsyncOpenAI`` clients from OPENAI_API_KEY,
+OPENAI_BASE_URL (OpenAI, Azure's ``/openai/v1/``, Ollama, vLLM, llama.cpp, LM Studio),
+DIGEST_MODEL, DIGEST_LLM_TIMEOUT and DIGEST_LLM_MAX_RETRIES. Every call goes through
+:meth:`LLM.complete` (threads) or :meth:`LLM.acomplete` (asyncio), which
+
+1. answer from ``llm_cache`` when the same request was answered before (no call, no tokens);
+2. reserve an estimate of the call's tokens against DIGEST_DAILY_TOKEN_BUDGET (UTC day) and
+   raise :class:`BudgetExceeded` instead of calling when it would not fit;
+3. call the SDK, which retries timeouts, 429 and 5xx itself (``max_retries``);
+4. record the call in ``llm_usage`` (tokens from the reply's ``usage``, ok or the cause);
+5. reject an empty reply, a refusal or one the caller's ``validate`` refuses, else cache it.
+
+Failures surface as :class:`LLMError` subclasses whose text is one line naming the cause,
+never the key. Servers that reject ``response_format`` or ``max_tokens`` (some local servers,
+reasoning models) are retried once without it, and the choice is remembered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import openai
+from openai import AsyncOpenAI, OpenAI
+
+log = logging.getLogger(__name__)
+
+Validator = Callable[[str], object]  # raises ValueError on a reply that must not be used
+
+
+class LLMError(Exception):
+    """An LLM result is not available; ``str()`` is one line, ``cause`` a short word for notes."""
+
+    cause = "error"
+
+    def __init__(self, message: str, cause: str | None = None):
+        super().__init__(message)
+        if cause:
+            self.cause = cause
+
+
+class BudgetExceeded(LLMError):
+    """The call would take the day's tokens past DIGEST_DAILY_TOKEN_BUDGET; nothing was sent."""
+
+    cause = "over budget"
+
+
+class LLMUnavailable(LLMError):
+    """No key, a failure after the SDK's retries, or an empty, malformed or refused reply."""
+
+    cause = "unavailable"
+
+
+def cache_key_for(*parts: object) -> str:
+    """A stable hash of JSON-able parts (tuples count as lists; other objects by ``str``)."""
+    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough token count, on the high side: UTF-8 bytes / 4 (chars / 4 for English text)."""
+    return (len(text.encode("utf-8")) + 3) // 4
+
+
+def utc_day() -> str:
+    return datetime.now(timezone.utc).date().isoformat()
+
+
+_SECRETISH = re.compile(r"(?i)\b(?:sk|key|api[-_]?key)[-_][A-Za-z0-9_\-]{6,}|\bBearer\s+\S+")
+_REFUSAL_FINISH = {"content_filter"}
+
+
+class LLM:
+    """Cached, budgeted, recorded chat completions; ``enabled`` is False without a key."""
+
+    def __init__(self, settings, store, *, http_client=None):
+        self.settings = settings
+        self.store = store
+        self.model: str = settings.digest_model
+        key = settings.openai_api_key
+        self._key: str | None = key.get_secret_value() if key is not None else None
+        self.enabled: bool = bool(self._key)
+        self.budget: int = settings.digest_daily_token_budget
+        self.timeout: float = settings.digest_llm_timeout
+        self.max_retries: int = settings.digest_llm_max_retries
+        self.base_url: str | None = settings.openai_base_url or None
+        self._http_client = http_client
+        self._client: OpenAI | None = None
+        self._aclients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._client_lock = threading.Lock()
+        self._budget_lock = threading.Lock()
+        self._stats_lock = threading.Lock()
+        self._reserved = 0
+        self._unsupported: set[str] = set()  # request parameters this server rejected
+        self.stats = {"calls": 0, "cache_hits": 0, "failures": 0,
+                      "prompt_tokens": 0, "completion_tokens": 0}
+        with store.lock:
+            self._record_hits = "cached" in store.db["llm_usage"].columns_dict
+
+    # --- clients ---------------------------------------------------------------------------
+    def _client_args(self) -> dict:
+        args = {"api_key": self._key, "timeout": self.timeout, "max_retries": self.max_retries}
+        if self.base_url:
+            args["base_url"] = self.base_url
+        return args
+
+    @property
+    def client(self) -> OpenAI:
+        self._require_enabled()
+        with self._client_lock:
+            if self._client is None:
+                self._client = OpenAI(**self._client_args(), http_client=self._http_client)
+            return self._client
+
+    def _async_client(self) -> AsyncOpenAI:
+        """One AsyncOpenAI per event loop: an async connection pool cannot outlive its loop."""
+        self._require_enabled()
+        loop = asyncio.get_running_loop()
+        with self._client_lock:
+            client = self._aclients.get(loop)
+            if client is None:
+                client = self._aclients[loop] = AsyncOpenAI(**self._client_args())
+            return client
+
+    def close(self) -> None:
+        """Close the sync client (async clients: :meth:`aclose` inside their loop)."""
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    async def aclose(self) -> None:
+        """Close this event loop's AsyncOpenAI client, if one was made."""
+        with self._client_lock:
+            client = self._aclients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.close()
+
+    @property
+    def host(self) -> str:
+        """The server's host (no credentials, no path), for messages."""
+        url = self.base_url or "https://api.openai.com/v1"
+        return urlsplit(url).hostname or url
+
+    def _require_enabled(self) -> None:
+        if not self.enabled:
+            raise LLMUnavailable("LLM not configured: OPENAI_API_KEY is not set", cause="no key")
+
+    # --- public API --------------------------------------------------------------------------
+    def complete(self, *, kind: str, messages: list[dict], max_tokens: int = 1200,
+                 cache_key: str | None = None, json_mode: bool = False,
+                 validate: Validator | None = None) -> str:
+        """The reply text for ``messages``, from the cache or one (SDK-retried) call."""
+        key = self._full_key(cache_key)
+        hit = self._cache_get(key, kind, validate)
+        if hit is not None:
+            return hit
+        self._require_enabled()
+        estimate = self._reserve(messages, max_tokens)
+        try:
+            try:
+                response = self._call(messages, max_tokens, json_mode)
+            except Exception as err:  # noqa: BLE001 - every SDK failure becomes one LLMError
+                raise self._failed(kind, err, estimate) from None
+            return self._finish(kind, key, response, messages, validate)
+        finally:
+            self._release(estimate)
+
+    async def acomplete(self, *, kind: str, messages: list[dict], max_tokens: int = 1200,
+                        cache_key: str | None = None, json_mode: bool = False,
+                        validate: Validator | None = None) -> str:
+        """:meth:`complete` for asyncio code (AsyncOpenAI; the cache and budget are shared)."""
+        key = self._full_key(cache_key)
+        hit = self._cache_get(key, kind, validate)
+        if hit is not None:
+            return hit
+        self._require_enabled()
+        estimate = self._reserve(messages, max_tokens)
+        try:
+            try:
+                response = await self._acall(messages, max_tokens, json_mode)
+            except Exception as err:  # noqa: BLE001
+                raise self._failed(kind, err, estimate) from None
+            return self._finish(kind, key, response, messages, validate)
+        finally:
+            self._release(estimate)
+
+    def used_today(self) -> int:
+        """Tokens recorded in ``llm_usage`` for the current UTC day."""
+        with self.store.lock:
+            row = self.store.db.execute(
+                "select coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0) "
+                "from llm_usage where day = ?", [utc_day()]).fetchone()
+        return int(row[0])
+
+    def budget_left(self) -> int:
+        """Tokens still allowed today (UTC), less those reserved by calls in flight."""
+        return max(0, self.budget - self.used_today() - self._reserved)
+
+    def cached(self, cache_key: str) -> str | None:
+        """A reply stored under ``cache_key`` (as given to :meth:`complete`), without a call."""
+        return self._cache_lookup(self._full_key(cache_key))
+
+    def remember(self, cache_key: str, kind: str, value: str) -> None:
+        """Store ``value`` under ``cache_key`` as if a call had returned it."""
+        self.remember_many([(cache_key, value)], kind)
+
+    def remember_many(self, items: list[tuple[str, str]], kind: str) -> None:
+        """:meth:`remember` for many ``(cache_key, value)`` pairs, in one transaction."""
+        now = time.time()
+        rows = [{"key": self._full_key(k), "kind": kind, "model": self.model, "response": v,
+                 "created_at": now} for k, v in items]
+        with self.store.transaction() as db:
+            db["llm_cache"].upsert_all(rows, pk="key")
+
+    # --- SDK calls ----------------------------------------------------------------------------
+    def _params(self, messages: list[dict], max_tokens: int, json_mode: bool) -> dict:
+        params: dict = {"model": self.model, "messages": messages}
+        if "max_tokens" in self._unsupported:
+            params["max_completion_tokens"] = max_tokens
+        else:
+            params["max_tokens"] = max_tokens
+        if json_mode and "response_format" not in self._unsupported:
+            params["response_format"] = {"type": "json_object"}
+        return params
+
+    def _rejected(self, err: openai.BadRequestError, params: dict) -> str | None:
+        """The parameter a 400 complains about, if dropping it could help (once each)."""
+        body = err.body if isinstance(err.body, dict) else {}
+        text = f"{body.get('param') or ''} {err.message}".lower()
+        for name in ("response_format", "max_tokens"):
+            if name in params and name not in self._unsupported and name in text:
+                return name
+        return None
+
+    def _call(self, messages, max_tokens, json_mode):
+        while True:
+            params = self._params(messages, max_tokens, json_mode)
+            try:
+                return self.client.chat.completions.create(**params)
+            except openai.BadRequestError as err:
+                name = self._rejected(err, params)
+                if name is None:
+                    raise
+                log.info("LLM server rejects %s: retrying without it", name)
+                self._unsupported.add(name)
+
+    async def _acall(self, messages, max_tokens, json_mode):
+        client = self._async_client()
+        while True:
+            params = self._params(messages, max_tokens, json_mode)
+            try:
+                return await client.chat.completions.create(**params)
+            except openai.BadRequestError as err:
+                name = self._rejected(err, params)
+                if name is None:
+                    raise
+                log.info("LLM server rejects %s: retrying without it", name)
+                self._unsupported.add(name)
+
+    # --- results --------------------------------------------------------------------------
+    def _finish(self, kind: str, key: str | None, response, messages: list[dict],
+                validate: Validator | None) -> str:
+        text, problem, cause = "", None, None
+        try:
+            choice = response.choices[0]
+            message = choice.message
+            text = (message.content or "").strip()
+            if getattr(message, "refusal", None) or choice.finish_reason in _REFUSAL_FINISH:
+                problem, cause = f"the model refused ({choice.finish_reason})", "refusal"
+            elif not text:
+                problem, cause = f"empty reply (finish_reason={choice.finish_reason})", "empty reply"
+        except (AttributeError, IndexError, TypeError):
+            problem, cause = "malformed response (no choices)", "malformed reply"
+        usage = getattr(response, "usage", None)
+        prompt = getattr(usage, "prompt_tokens", None)
+        completion = getattr(usage, "completion_tokens", None)
+        if prompt is None:  # servers that report no usage: count an estimate instead
+            prompt = sum(estimate_tokens(_content(m)) for m in messages)
+        if completion is None:
+            completion = estimate_tokens(text)
+        if problem is None and validate is not None:
+            try:
+                validate(text)
+            except ValueError as err:
+                problem = f"unusable reply: {_one_line(str(err))}"
+                cause = getattr(err, "cause", None) or "malformed reply"
+        self._record(kind, int(prompt), int(completion), problem)
+        if problem is not None:
+            err = LLMUnavailable(f"LLM {kind} call to {self.model}: {problem}", cause=cause)
+            log.warning("%s", err)
+            raise err
+        if key is not None:
+            self._cache_put(key, kind, text)
+        return text
+
+    def _failed(self, kind: str, err: Exception, estimate: int) -> LLMUnavailable:
+        """Map an SDK exception to one safe line; record it (a timeout may still be billed)."""
+        tries = f"after {self.max_retries} retries" if self.max_retries else "no retries"
+        prompt_tokens = 0
+        if isinstance(err, openai.APITimeoutError):
+            cause, what = "timeout", f"timed out after {self.timeout:g}s ({tries})"
+            prompt_tokens = estimate
+        elif isinstance(err, openai.APIConnectionError):
+            cause, what = "connection", f"cannot reach {self.host} ({tries})"
+        elif isinstance(err, openai.RateLimitError):
+            cause, what = "rate limited", f"HTTP 429 rate limited ({tries})"
+        elif isinstance(err, openai.AuthenticationError):
+            cause, what = "auth", "HTTP 401: the server refused the API key"
+        elif isinstance(err, openai.APIStatusError):
+            status = err.status_code
+            cause = "server error" if status >= 500 else f"HTTP {status}"
+            what = f"HTTP {status}" + (f" ({tries})" if status >= 500 else "")
+        else:
+            cause, what = "malformed reply", f"malformed response ({type(err).__name__})"
+        detail = getattr(err, "message", "") if isinstance(err, openai.APIStatusError) else ""
+        if detail:
+            what += ": " + self._redact(detail)[:160]
+        self._record(kind, prompt_tokens, 0, what)
+        failure = LLMUnavailable(f"LLM {kind} call to {self.model} at {self.host}: {what}", cause=cause)
+        log.warning("%s", failure)
+        return failure
+
+    def _redact(self, text: str) -> str:
+        text = _one_line(text)
+        if self._key:
+            text = text.replace(self._key, "***")
+        return _SECRETISH.sub("***", text)
+
+    # --- budget -----------------------------------------------------------------------------
+    def _reserve(self, messages: list[dict], max_tokens: int) -> int:
+        estimate = sum(estimate_tokens(_content(m)) + 4 for m in messages) + max_tokens
+        with self._budget_lock:
+            used = self.used_today()
+            if used + self._reserved + estimate > self.budget:
+                raise BudgetExceeded(
+                    f"daily LLM token budget reached: {used:,} of {self.budget:,} tokens used today "
+                    f"(UTC), {self._reserved:,} in flight, this call needs about {estimate:,}")
+            self._reserved += estimate
+        return estimate
+
+    def _release(self, estimate: int) -> None:
+        with self._budget_lock:
+            self._reserved -= estimate
+
+    # --- store ------------------------------------------------------------------------------
+    def _full_key(self, cache_key: str | None) -> str | None:
+        return None if cache_key is None else cache_key_for("llm", self.model, cache_key)
+
+    def _cache_lookup(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        with self.store.lock:
+            row = self.store.db.execute("select response from llm_cache where key = ?",
+                                        [key]).fetchone()
+        return row[0] if row else None
+
+    def _cache_get(self, key: str | None, kind: str, validate: Validator | None) -> str | None:
+        text = self._cache_lookup(key)
+        if text is None:
+            return None
+        if validate is not None:
+            try:
+                validate(text)
+            except ValueError:
+                return None
+        with self._stats_lock:
+            self.stats["cache_hits"] += 1
+        if self._record_hits:
+            with self.store.transaction() as db:
+                db["llm_usage"].insert({"day": utc_day(), "ts": time.time(), "kind": kind,
+                                        "model": self.model, "prompt_tokens": 0,
+                                        "completion_tokens": 0, "ok": 1, "error": None,
+                                        "cached": 1})
+        return text
+
+    def _cache_put(self, key: str, kind: str, text: str) -> None:
+        with self.store.transaction() as db:
+            db["llm_cache"].upsert({"key": key, "kind": kind, "model": self.model,
+                                    "response": text, "created_at": time.time()}, pk="key")
+
+    def _record(self, kind: str, prompt: int, completion: int, error: str | None) -> None:
+        with self._stats_lock:
+            self.stats["calls"] += 1
+            self.stats["prompt_tokens"] += prompt
+            self.stats["completion_tokens"] += completion
+            self.stats["failures"] += error is not None
+        with self.store.transaction() as db:
+            db["llm_usage"].insert({"day": utc_day(), "ts": time.time(), "kind": kind,
+                                    "model": self.model, "prompt_tokens": prompt,
+                                    "completion_tokens": completion, "ok": int(error is None),
+                                    "error": error})
+
+
+def _content(message: dict) -> str:
+    content = message.get("content", "")
+    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())

@@ -1,0 +1,69 @@
+"""`digest usage`: LLM calls, tokens and estimated cost per UTC day, from ``llm_usage``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+def usage_report(store, settings, days: int = 7) -> list[dict]:
+    """One row per UTC day with LLM activity in the last ``days`` days (today included), newest first.
+
+    Row keys: day, calls (requests sent), failed, cached (answers served from the cache, where
+    the store records them), prompt_tokens, completion_tokens, total_tokens, cost (USD, from
+    DIGEST_PRICE_INPUT_PER_MTOK / DIGEST_PRICE_OUTPUT_PER_MTOK), kinds ({kind: calls}).
+    """
+    days = max(1, int(days))
+    since = (datetime.now(timezone.utc).date() - timedelta(days=days - 1)).isoformat()
+    with store.lock:
+        has_cached = "cached" in store.db["llm_usage"].columns_dict
+        cached = "coalesce(cached, 0)" if has_cached else "0"
+        rows = store.db.execute_returning_dicts(
+            f"select day, kind, "
+            f"sum(case when {cached} = 0 then 1 else 0 end) as calls, "
+            f"sum(case when {cached} = 0 and ok = 0 then 1 else 0 end) as failed, "
+            f"sum({cached}) as cached, "
+            f"coalesce(sum(prompt_tokens), 0) as prompt_tokens, "
+            f"coalesce(sum(completion_tokens), 0) as completion_tokens "
+            f"from llm_usage where day >= ? group by day, kind order by day desc, kind", [since])
+    by_day: dict[str, dict] = {}
+    for r in rows:
+        d = by_day.setdefault(r["day"], {"day": r["day"], "calls": 0, "failed": 0, "cached": 0,
+                                         "prompt_tokens": 0, "completion_tokens": 0, "kinds": {}})
+        for k in ("calls", "failed", "cached", "prompt_tokens", "completion_tokens"):
+            d[k] += int(r[k] or 0)
+        if r["calls"]:
+            d["kinds"][r["kind"]] = int(r["calls"])
+    price_in = settings.digest_price_input_per_mtok / 1e6
+    price_out = settings.digest_price_output_per_mtok / 1e6
+    for d in by_day.values():
+        d["total_tokens"] = d["prompt_tokens"] + d["completion_tokens"]
+        d["cost"] = round(d["prompt_tokens"] * price_in + d["completion_tokens"] * price_out, 6)
+    return list(by_day.values())
+
+
+def format_usage(rows: list[dict], budget: int | None = None, days: int | None = None) -> str:
+    """A plain-text table of :func:`usage_report` rows with a total line."""
+    span = f" in the last {days} days" if days else ""
+    if not rows:
+        return f"No LLM calls{span}."
+    head = ("day", "calls", "failed", "cached", "prompt tok", "completion tok", "total tok", "cost USD")
+    body = [(r["day"], f"{r['calls']:,}", f"{r['failed']:,}", f"{r['cached']:,}",
+             f"{r['prompt_tokens']:,}", f"{r['completion_tokens']:,}", f"{r['total_tokens']:,}",
+             f"{r['cost']:.4f}") for r in rows]
+    total = ("total", *(f"{sum(r[k] for r in rows):,}" for k in
+                        ("calls", "failed", "cached", "prompt_tokens", "completion_tokens",
+                         "total_tokens")), f"{sum(r['cost'] for r in rows):.4f}")
+    table = [head, *body, total]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+
+    def line(row) -> str:
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+
+    out = [line(head), "  ".join("-" * w for w in widths), *map(line, body),
+           "  ".join("-" * w for w in widths), line(total)]
+    if budget is not None:
+        today = datetime.now(timezone.utc).date().isoformat()
+        used = next((r["total_tokens"] for r in rows if r["day"] == today), 0)
+        out.append(f"today (UTC): {used:,} of {budget:,} tokens in the daily budget "
+                   f"({max(0, budget - used):,} left)")
+    return "\n".join(out)
