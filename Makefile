@@ -23,7 +23,7 @@ bot: $(STAMP)  ## run every chat adapter whose token is set, and the scheduler
 	$(BIN)/python -m bot
 
 console: $(STAMP)  ## chat with the bot in this terminal, no tokens needed
-	$(BIN)/python -m bot console
+	$(BIN)/python -m bot console $(ARGS)
 
 bench: $(STAMP)  ## benchmarks (figures go to docs/benchmarks.md)
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done

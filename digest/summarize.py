@@ -50,7 +50,8 @@ class ExtractiveSummarizer:
         parts = strings(language)["parts"]
         sentences = {p.arxiv_id: textrank.split_sentences(p.abstract) for p in papers}
         keyphrases = {p.arxiv_id: textrank.paper_keyphrases(p.title, p.abstract) for p in papers}
-        shared = textrank.shared_keyphrases([f"{p.title}. {p.abstract}" for p in papers])
+        shared = textrank.shared_keyphrases([f"{p.title}. {p.abstract}" for p in papers],
+                                            titles=[p.title for p in papers])
         shared_words = [phrase for phrase, _ in shared]
         used: set[str] = set()
 

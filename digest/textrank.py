@@ -55,6 +55,9 @@ introducing maintaining notably particularly potential previous real requires re
 specific standard substantial superior traditional understanding various widely world
 additionally finally furthermore specifically project page https http github www com org
 experiments results methods propose proposed introduce paper work approach
+keeps keep kept despite comprehensive beats beat allows allow allowing enables enable yields yield
+named uses runs run holds hold gives give takes take require needs need leads lead makes shows
+while whether often usually simple simply new recent given overall able less lower higher best
 """.split())
 _URL = re.compile(r"https?://\S+|www\.\S+")
 
@@ -109,8 +112,14 @@ def paper_keyphrases(title: str, abstract: str, k: int = 3) -> list[str]:
     return _dedupe([p for p, _ in ranked], k)
 
 
-def shared_keyphrases(docs: list[str], k: int = 5) -> list[tuple[str, int]]:
-    """Phrases used by the most papers (document frequency), then by total use: ``(phrase, df)``."""
+def shared_keyphrases(docs: list[str], k: int = 5,
+                      titles: list[str] | None = None) -> list[tuple[str, int]]:
+    """Phrases used by the most papers (document frequency), then by total use: ``(phrase, df)``.
+
+    A phrase must be shared by two or more papers (or, for a single paper, repeated or in its
+    title), and a lone word must also occur in a title or three times: RAKE runs between
+    stopwords also catch verbs ("keeps", "already holds"), which titles rarely contain.
+    """
     df: Counter[str] = Counter()
     tf: Counter[str] = Counter()
     for doc in docs:
@@ -118,16 +127,28 @@ def shared_keyphrases(docs: list[str], k: int = 5) -> list[tuple[str, int]]:
         tf.update(phrases)
         df.update(set(phrases))
     words: Counter[str] = Counter()  # single words shared across papers are keywords too
+    word_tf: Counter[str] = Counter()
     for doc in docs:
-        words.update({w for p in candidate_phrases(doc) for w in p.split()})
+        doc_words = [w for p in candidate_phrases(doc) for w in p.split()]
+        word_tf.update(doc_words)
+        words.update(set(doc_words))
     for word, n in words.items():
         if n > df.get(word, 0):
             df[word] = n
-            tf[word] = max(tf[word], n)
-    # shared by two or more papers and not a generic academic word; multi-word phrases first
-    pool = [p for p in df if (df[p] >= 2 or len(docs) == 1) and not (p in GENERIC or
-            all(w in GENERIC for w in p.split()))]
-    ranked = sorted(pool, key=lambda p: (-df[p], -(p.count(" ") > 0), -tf[p], p))
+            tf[word] = max(tf[word], word_tf[word])
+    title_text = " ".join(titles or []).lower()
+    need = 2 if len(docs) > 1 else 1
+
+    def eligible(p: str) -> bool:
+        if df[p] < need or p in GENERIC or all(w in GENERIC for w in p.split()):
+            return False
+        in_title = p in title_text
+        if " " not in p:
+            return in_title or tf[p] >= 3
+        return len(docs) > 1 or in_title or tf[p] >= 2
+
+    pool = [p for p in df if eligible(p)]
+    ranked = sorted(pool, key=lambda p: (-df[p], -(p.count(" ") > 0), -(p in title_text), -tf[p], p))
     chosen = _dedupe(ranked, k)
     return [(p, df[p]) for p in chosen]
 

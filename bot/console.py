@@ -1,0 +1,266 @@
+"""``python -m bot console``: a terminal chat with the bot, no chat-platform token needed.
+
+Type what you would type in Slack or Discord: ``/digest``, ``/digest LLM``, ``/digest 2024-11-22``,
+``/digest help``; any other line is a follow-up question about the digest shown last (or the
+latest), answered as in that digest's thread. ``/quit`` (or end of input) leaves.
+
+    python -m bot console --source tests/fixtures/hf_small.json --date 2024-11-22
+    echo "/digest help" | python -m bot console
+
+The same grammar (``digest.query``) and the same service (``DigestService``) as the Slack and
+Discord adapters; digests are rendered from the report's Markdown with rich, and the chart is
+written to DIGEST_OUT (a terminal cannot show it) with its path printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.rule import Rule
+from rich.text import Text
+
+from digest.errors import DigestError
+from digest.models import Answer, Digest
+from digest.query import language_code, parse_query
+from digest.render import chart_filename, render_markdown
+
+log = logging.getLogger(__name__)
+
+QUIT = {"/quit", "/exit", "/q", "quit", "exit", ":q"}
+HISTORY_TURNS = 10
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+
+TEXT = {
+    "en": {
+        "banner": "Daily AI Insights — console chat (no Slack or Discord token needed)",
+        "usage": "Type /digest, /digest LLM, /digest 2024-11-22 or /digest help; any other line is "
+                 "a question about the digest shown last. /quit leaves.",
+        "offline": "No OPENAI_API_KEY: summaries are extractive and answers are search results.",
+        "online": "LLM: {model} — answers cite the digest's papers.",
+        "built": "Built the digest of {day}: {n} papers in {c} categories.",
+        "no_digest_hint": "Start with --source FILE --date YYYY-MM-DD to build one (e.g. "
+                          "--source tests/fixtures/hf_small.json --date 2024-11-22), or run "
+                          "`digest build`.",
+        "chart": "Chart: {path}",
+        "chart_failed": "Chart not written ({why}).",
+        "thread": "Questions now go to the thread of the {day} digest.",
+        "subscriptions": "Subscriptions belong to a Slack or Discord channel; the console has none. "
+                         "Try /digest, /digest LLM, /digest 2024-11-22 or a question.",
+        "unknown": "Unknown command {cmd}. Try /digest help, ask a question, or /quit.",
+        "bye": "Bye.",
+        "failed": "Sorry, that failed: {err}",
+        "you": "you",
+        "bot": "bot",
+    },
+    "ko": {
+        "banner": "Daily AI Insights — 콘솔 채팅 (Slack·Discord 토큰 없이)",
+        "usage": "/digest, /digest LLM, /digest 2024-11-22, /digest help 를 입력하거나, 마지막으로 본 "
+                 "다이제스트에 대해 질문하세요. /quit 로 나갑니다.",
+        "offline": "OPENAI_API_KEY 없음: 요약은 추출식이고 답변은 검색 결과입니다.",
+        "online": "LLM: {model} — 답변은 다이제스트의 논문을 인용합니다.",
+        "built": "{day} 다이제스트를 만들었습니다: 논문 {n}편, 카테고리 {c}개.",
+        "no_digest_hint": "--source 파일 --date YYYY-MM-DD 로 시작하면 다이제스트를 만듭니다 (예: "
+                          "--source tests/fixtures/hf_small.json --date 2024-11-22). "
+                          "또는 `digest build` 를 실행하세요.",
+        "chart": "차트: {path}",
+        "chart_failed": "차트를 저장하지 못했습니다 ({why}).",
+        "thread": "이제 질문은 {day} 다이제스트의 스레드로 갑니다.",
+        "subscriptions": "구독은 Slack이나 Discord 채널에 속합니다. 콘솔에는 구독이 없습니다. "
+                         "/digest, /digest LLM, /digest 2024-11-22 또는 질문을 입력해 보세요.",
+        "unknown": "알 수 없는 명령 {cmd}. /digest help, 질문, 또는 /quit 를 입력하세요.",
+        "bye": "안녕히 가세요.",
+        "failed": "죄송합니다, 실패했습니다: {err}",
+        "you": "나",
+        "bot": "봇",
+    },
+}
+
+
+class ConsoleChat:
+    """One conversation: the digest shown last is the thread that questions go to."""
+
+    def __init__(self, service, console: Console, language: str, user: str):
+        self.service = service
+        self.console = console
+        self.language = language
+        self.ui = TEXT.get(language_code(language), TEXT["en"])
+        self.user = user
+        self.day: date | None = None  # the digest whose thread we are in
+        self.history: list[tuple[str, str]] = []
+
+    # --- output ---------------------------------------------------------------------------
+    def say(self, text: str, style: str | None = None) -> None:
+        self.console.print(Text(text, style=style or ""), soft_wrap=True)
+
+    def banner(self) -> None:
+        self.console.print(Rule(self.ui["banner"]))
+        self.say(self.ui["usage"], "dim")
+        llm = getattr(self.service, "llm", None)
+        if llm is not None and getattr(llm, "enabled", False):
+            self.say(self.ui["online"].format(model=llm.model), "dim")
+        else:
+            self.say(self.ui["offline"], "dim")
+
+    def show_digest(self, digest: Digest, category: str | None) -> None:
+        chart_line = self._write_chart(digest)
+        self.console.print(Markdown(_IMAGE.sub("", render_markdown(digest, category), count=1)))
+        if chart_line:  # a terminal cannot show the image: say where it is
+            self.say(chart_line, "cyan")
+        if self.day != digest.day:
+            self.history = []  # a new digest is a new thread
+        self.day = digest.day
+        self.say(self.ui["thread"].format(day=digest.day.isoformat()), "dim")
+
+    def _write_chart(self, digest: Digest) -> str:
+        if not digest.chart_png:
+            return ""
+        folder = Path(self.service.settings.digest_out)
+        path = folder / chart_filename(digest.day)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(digest.chart_png)
+        except OSError as err:
+            return self.ui["chart_failed"].format(why=err.strerror or err)
+        return self.ui["chart"].format(path=path.resolve())
+
+    def show_answer(self, answer: Answer) -> None:
+        self.console.print(Text(f"{self.ui['bot']}>", style="bold green"))
+        text = Text(answer.text)
+        for paper in answer.cited:
+            text.highlight_words([paper.title], style="bold")
+        text.highlight_regex(r"https?://\S+", style="cyan")
+        self.console.print(text, soft_wrap=True)
+
+    # --- input ----------------------------------------------------------------------------
+    def handle(self, line: str) -> bool:
+        """Act on one line; False when the user leaves."""
+        line = line.strip()
+        if not line:
+            return True
+        if line.lower() in QUIT:
+            self.say(self.ui["bye"], "dim")
+            return False
+        try:
+            if line.startswith("/"):
+                self.command(line)
+            else:
+                self.question(line)
+        except DigestError as err:
+            self.say(str(err), "red")
+        except Exception as err:  # noqa: BLE001 - one bad line must not end the session
+            log.exception("console: %r failed", line)
+            self.say(self.ui["failed"].format(err=f"{type(err).__name__}: {err}"), "red")
+        return True
+
+    def command(self, line: str) -> None:
+        head, _, rest = line.partition(" ")
+        head = head.lower()
+        if head == "/help":
+            head, rest = "/digest", "help"
+        if head not in ("/digest", "/d"):
+            self.say(self.ui["unknown"].format(cmd=head), "yellow")
+            return
+        query = parse_query(rest, self.service.taxonomy, self.service.today(),
+                            language=language_code(self.language))
+        if query.kind in ("subscribe", "unsubscribe", "settings"):
+            self.say(self.ui["subscriptions"], "yellow")
+            return
+        reply = self.service.resolve(query, self.language)
+        if reply.digest is not None:
+            self.show_digest(reply.digest, reply.category)
+            return
+        self.say(reply.text, "red" if reply.error else None)
+        if reply.error and not self.service.store.digest_days(limit=1):
+            self.say(self.ui["no_digest_hint"], "dim")
+
+    def question(self, line: str) -> None:
+        answer = self.service.answer(line, day=self.day, history=list(self.history),
+                                     user=self.user, language=self.language)
+        self.show_answer(answer)
+        if self.day is None:
+            days = self.service.store.digest_days(limit=1)
+            self.day = days[0] if days else None
+        self.history += [("user", line), ("assistant", answer.text)]
+        self.history = self.history[-HISTORY_TURNS:]
+
+
+def _lines(stream: TextIO, console: Console, prompt: str, interactive: bool):
+    if not interactive:
+        yield from stream
+        return
+    while True:
+        try:
+            yield console.input(f"[bold cyan]{prompt}>[/] ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot console", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", action="append", metavar="S",
+                        help="build a digest from this file or URL first (repeatable; see digest build)")
+    parser.add_argument("--date", help="the day to build or show first: YYYY-MM-DD, today, yesterday")
+    parser.add_argument("--language", help="report and reply language (default DIGEST_LANGUAGE)")
+    parser.add_argument("--user", help="your user id for the per-user question limit "
+                                       "(default: your login name)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    return parser
+
+
+def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
+         stdout: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    console = Console(file=stdout or sys.stdout, highlight=False)
+    stream = stdin or sys.stdin
+    interactive = stdin is None and sys.stdin.isatty() and console.is_terminal
+    try:
+        from digest.config import load_settings
+        from digest.service import DigestService
+
+        service = DigestService(load_settings())
+    except DigestError as err:
+        Console(stderr=True).print(f"error: {err}", markup=False, highlight=False)
+        return 2
+    language = args.language or service.settings.digest_language
+    chat = ConsoleChat(service, console, language, args.user or _login())
+    chat.banner()
+    try:
+        if args.source:
+            day = service.parse_day(args.date) if args.date else service.today()
+            digest = service.build(day, sources=args.source, language=language)
+            chat.say(chat.ui["built"].format(day=digest.day.isoformat(), n=digest.total_papers,
+                                             c=len(digest.counts)), "green")
+            chat.day = digest.day
+        elif args.date:
+            chat.day = service.parse_day(args.date)
+    except DigestError as err:
+        chat.say(str(err), "red")
+    for line in _lines(stream, console, chat.ui["you"], interactive):
+        if not interactive and line.strip():  # a piped session reads like a transcript
+            chat.say(f"{chat.ui['you']}> {line.strip()}", "bold cyan")
+        if not chat.handle(line):
+            break
+    return 0
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "console"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
