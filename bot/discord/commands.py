@@ -1,0 +1,226 @@
+"""The ``/digest`` slash command: one ``query`` option in the shared grammar, autocomplete, an
+ephemeral answer by default with a "Post to channel" button, and configuration kinds
+(subscribe / unsubscribe / settings) that need Manage Server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.discord import render
+from bot.discord.post import PLATFORM, to_kwargs
+from digest.models import DigestQuery
+from digest.query import language_code, parse_query
+from digest.taxonomy import Taxonomy, normalize
+
+if TYPE_CHECKING:
+    from bot.discord.client import DigestBot
+
+log = logging.getLogger(__name__)
+
+CONFIG_KINDS = frozenset({"subscribe", "unsubscribe", "settings"})
+RECENT_DAYS = 7
+
+_TEXT = {
+    "en": {
+        "needs_manage": "Changing this server's digest settings needs the **Manage Server** permission.",
+        "guild_only": "Digest settings belong to a server channel: use this command in a server.",
+        "not_yet": "Daily subscriptions from Discord are not available yet. For now an operator posts "
+                   "a day with `python -m bot discord --post-now CHANNEL_ID`.",
+        "failed": "Sorry, something went wrong while preparing the digest. Please try again later.",
+        "post": "Post to channel",
+        "latest": "latest digest",
+        "help": "help — how to use /digest",
+        "categories": "categories — the list",
+    },
+    "ko": {
+        "needs_manage": "이 서버의 다이제스트 설정을 바꾸려면 **서버 관리(Manage Server)** 권한이 필요합니다.",
+        "guild_only": "다이제스트 설정은 서버 채널 단위입니다: 서버에서 이 명령을 사용하세요.",
+        "not_yet": "Discord에서 매일 구독하는 기능은 아직 제공되지 않습니다. 지금은 운영자가 "
+                   "`python -m bot discord --post-now CHANNEL_ID`로 게시합니다.",
+        "failed": "다이제스트를 준비하는 중 문제가 생겼습니다. 잠시 후 다시 시도하세요.",
+        "post": "채널에 게시",
+        "latest": "최신 다이제스트",
+        "help": "help — /digest 사용법",
+        "categories": "categories — 카테고리 목록",
+    },
+}
+
+
+def text(language: str, key: str) -> str:
+    return _TEXT.get(language_code(language), _TEXT["en"])[key]
+
+
+# --- autocomplete ---------------------------------------------------------------------------
+_PARTIAL_DATE = re.compile(r"\d{1,4}(-\d{0,2}){0,2}")
+
+
+def suggestions(current: str, taxonomy: Taxonomy, days: list[date], language: str = "en",
+                limit: int = render.CHOICES) -> list[tuple[str, str]]:
+    """``(name, value)`` choices for what has been typed: categories, recent dates, both."""
+    typed = " ".join((current or "").split())
+    tokens = typed.split(" ") if typed else []
+    dated = [tok for tok in tokens if _PARTIAL_DATE.fullmatch(tok)]
+    rest = " ".join(tok for tok in tokens if tok not in dated)
+    prefix = dated[-1] if dated else ""
+    recent = [d.isoformat() for d in days if d.isoformat().startswith(prefix)]
+    out: list[tuple[str, str]] = []
+
+    def add(name: str, value: str) -> None:
+        value = render.clip(value, render.CHOICE_TEXT, "")
+        if len(out) < limit and all(v != value for _, v in out):
+            out.append((render.clip(name, render.CHOICE_TEXT), value))
+
+    category = taxonomy.get(rest) if rest else None
+    if category is not None:  # "LLM" or "LLM 2024-1": that category on recent days
+        if not dated:
+            add(f"{category.label} · {text(language, 'latest')}", category.name)
+        for day in recent:
+            add(f"{category.label} · {day}", f"{category.name} {day}")
+        return out
+    key = normalize(rest)
+    if not typed:
+        add(text(language, "latest"), "latest")
+    if not rest:
+        for day in recent:
+            add(day, day)
+    matches = [c for c in taxonomy if not key or key in normalize(c.name)
+               or any(normalize(a).startswith(key) for a in c.aliases)]
+    for c in matches:
+        add(c.label, f"{c.name} {prefix}".strip())
+    for word_, label in (("help", "help"), ("categories", "categories")):
+        if not dated and (not key or word_.startswith(key)):
+            add(text(language, label), word_)
+    return out
+
+
+# --- the "Post to channel" button --------------------------------------------------------------
+class PostToChannel(discord.ui.DynamicItem[discord.ui.Button],
+                    template=r"digest:post:(?P<day>\d{4}-\d{2}-\d{2}):(?P<lang>[\w-]{1,16}):(?P<cat>-|\d{1,3})"):
+    """Shown on an ephemeral answer; posts the same digest publicly. Survives restarts: the
+    custom id carries (day, language, category index) and the digest is read from the store."""
+
+    def __init__(self, day: date, language: str, category_index: int | None, label: str = "Post to channel"):
+        cat = "-" if category_index is None else str(category_index)
+        super().__init__(discord.ui.Button(
+            label=label, style=discord.ButtonStyle.primary, emoji="📣",
+            custom_id=f"digest:post:{day.isoformat()}:{language}:{cat}"))
+        self.day, self.language, self.category_index = day, language, category_index
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]):
+        cat = match["cat"]
+        return cls(date.fromisoformat(match["day"]), match["lang"], None if cat == "-" else int(cat))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: DigestBot = interaction.client  # type: ignore[assignment]
+        names = bot.service.taxonomy.names
+        category = None
+        if self.category_index is not None and self.category_index < len(names):
+            category = names[self.category_index]
+        query = DigestQuery("category" if category else "digest", day=self.day, category=category)
+        await bot.commands.answer(interaction, query, self.language, ephemeral=False, build_missing=False)
+
+
+def post_button(query_day: date, language: str, category: str | None, taxonomy: Taxonomy,
+                label: str) -> discord.ui.View:
+    index = taxonomy.names.index(category) if category in taxonomy.names else None
+    view = discord.ui.View(timeout=None)
+    view.add_item(PostToChannel(query_day, language, index, label))
+    return view
+
+
+# --- the command ---------------------------------------------------------------------------------
+class DigestCommands:
+    """Registers ``/digest`` on a tree and answers it with the bot's DigestService."""
+
+    def __init__(self, bot: DigestBot, build_missing: bool = True):
+        self.bot = bot
+        self.build_missing = build_missing
+
+        @app_commands.command(name="digest", description="AI paper digest: a day, a category, help")
+        @app_commands.describe(
+            query="e.g. LLM 2024-11-24 · yesterday · categories · help (empty: the latest digest)",
+            public="Post the answer in the channel for everyone (default: only you see it)")
+        async def digest(interaction: discord.Interaction, query: str = "", public: bool = False) -> None:
+            await self.run(interaction, query, public)
+
+        @digest.autocomplete("query")
+        async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return await self.complete(current)
+
+        self.command = digest
+        bot.tree.add_command(digest)
+        bot.add_dynamic_items(PostToChannel)
+
+    @property
+    def language(self) -> str:
+        return self.bot.service.settings.digest_language
+
+    async def complete(self, current: str) -> list[app_commands.Choice[str]]:
+        service = self.bot.service
+        days = await asyncio.to_thread(service.store.digest_days, None, RECENT_DAYS)
+        return [app_commands.Choice(name=n, value=v)
+                for n, v in suggestions(current, service.taxonomy, days, self.language)]
+
+    async def run(self, interaction: discord.Interaction, query: str, public: bool) -> None:
+        service = self.bot.service
+        parsed = parse_query(query, service.taxonomy, service.today(), language=self.language)
+        if parsed.kind in CONFIG_KINDS:
+            reply = await asyncio.to_thread(self.config_reply, interaction, parsed)
+            await interaction.response.send_message(reply, ephemeral=True)
+            return
+        ephemeral = not public or parsed.kind == "error"  # a mistake is shown only to its author
+        await self.answer(interaction, parsed, self.language, ephemeral=ephemeral,
+                          build_missing=self.build_missing)
+
+    def config_reply(self, interaction: discord.Interaction, query: DigestQuery) -> str:
+        """subscribe / unsubscribe / settings for this channel; changes need Manage Server.
+
+        The engine (``digest.subscriptions``) makes the change; it also accepts the users in
+        DIGEST_ADMINS. Runs in a worker thread (database)."""
+        if interaction.guild_id is None:
+            return text(self.language, "guild_only")
+        manage = bool(interaction.permissions.manage_guild)
+        try:
+            from digest.subscriptions import handle_subscription_command
+        except ImportError:  # an engine without subscriptions: the gate alone
+            return text(self.language, "not_yet" if manage else "needs_manage")
+        return handle_subscription_command(query, PLATFORM, str(interaction.channel_id),
+                                           str(interaction.user.id), manage,
+                                           service=self.bot.service, language=self.language)
+
+    async def answer(self, interaction: discord.Interaction, query: DigestQuery, language: str,
+                     ephemeral: bool, build_missing: bool) -> None:
+        """defer() at once, resolve off the event loop, then follow up within the 15 minutes."""
+        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+        service = self.bot.service
+        try:
+            reply = await asyncio.to_thread(service.resolve, query, language, build_missing)
+        except Exception:
+            log.exception("discord: /digest %s failed", query.kind)
+            await interaction.followup.send(text(language, "failed"), ephemeral=True)
+            return
+        if reply.digest is None:
+            payloads = render.text_payloads(reply.text)
+        else:
+            payloads = render.digest_payloads(reply.digest, reply.category,
+                                              getattr(interaction, "filesize_limit", None)
+                                              or render.DEFAULT_ATTACHMENT_LIMIT)
+        for i, payload in enumerate(payloads):
+            kwargs = to_kwargs(payload, reply.digest)
+            if ephemeral and reply.digest is not None and i == len(payloads) - 1:
+                try:
+                    kwargs["view"] = post_button(reply.digest.day, reply.digest.language, reply.category,
+                                                 service.taxonomy, text(language, "post"))
+                except ValueError:  # a language code the custom id cannot carry: no button
+                    pass
+            await interaction.followup.send(ephemeral=ephemeral, **kwargs)

@@ -1,0 +1,156 @@
+"""The daily post to a Discord channel, exactly once per (channel, day).
+
+``post_daily`` is what the scheduler and ``python -m bot discord --post-now`` call. It needs only
+a logged-in client (REST; no gateway):
+
+1. a ``posted`` record in the ledger means done (unless ``force``);
+2. the ledger says ``pending`` BEFORE anything is sent;
+3. the channel message (overview + chart) goes out with a ``nonce`` derived from (channel, day)
+   and ``enforce_nonce``, so Discord itself drops a duplicate sent again within minutes;
+4. a thread is started on it, linked to the day (questions there are about that digest);
+5. one message per category goes into the thread, each with a footer marker;
+6. the ledger says ``posted`` with the message and thread ids.
+
+A record left ``pending`` or ``failed`` (crash, lost permission, outage) is reconciled on the next
+call: the channel's recent messages are searched for the day's message, the thread is reused,
+and only the category messages not already in it are sent. Nothing is posted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import logging
+import time
+from datetime import date
+
+import discord
+
+from bot.discord import render
+from digest.chat_state import ChatState
+from digest.models import Digest
+from digest.posts import POSTED, PostLedger, PostRecord
+from digest.render import chart_filename
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+HISTORY_LIMIT = 50  # the channel messages searched for an earlier post of the day
+THREAD_ARCHIVE_MINUTES = 10080  # a week: the thread stays open for questions
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+
+
+def nonce(*parts: object) -> str:
+    """A stable Discord nonce (<= 25 characters) for the given parts."""
+    raw = ":".join(str(p) for p in parts).encode()
+    return hashlib.blake2b(raw, digest_size=12).hexdigest()
+
+
+def to_kwargs(payload: render.Payload, digest: Digest | None = None) -> dict:
+    """``Messageable.send`` / ``followup.send`` keyword arguments for a payload."""
+    kwargs: dict = {"allowed_mentions": discord.AllowedMentions.none()}
+    if payload.content:
+        kwargs["content"] = payload.content
+    if payload.embeds:
+        kwargs["embeds"] = payload.embeds
+    if payload.chart and digest is not None and digest.chart_png:
+        kwargs["file"] = discord.File(io.BytesIO(digest.chart_png), filename=chart_filename(digest.day))
+    return kwargs
+
+
+def _footers(message: discord.Message) -> set[str]:
+    return {e.footer.text for e in message.embeds if e.footer and e.footer.text}
+
+
+async def find_daily_message(channel: discord.abc.Messageable, day: date, bot_id: int,
+                             limit: int = HISTORY_LIMIT) -> discord.Message | None:
+    """The bot's post of ``day`` among the channel's recent messages, if it is there."""
+    marker = render.daily_footer(day)
+    async for message in channel.history(limit=limit):
+        if (message.author.id == bot_id and message.type is discord.MessageType.default
+                and marker in _footers(message)):
+            return message
+    return None
+
+
+async def _posted_footers(thread: discord.abc.Messageable, bot_id: int, limit: int = 100) -> set[str]:
+    found: set[str] = set()
+    async for message in thread.history(limit=limit):
+        if message.author.id == bot_id:
+            found |= _footers(message)
+    return found
+
+
+async def _start_thread(client: discord.Client, channel_id: int, message_id: int, name: str) -> int:
+    try:
+        data = await client.http.start_thread_with_message(
+            channel_id, message_id, name=name, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+        return int(data["id"])
+    except discord.HTTPException as err:
+        if err.code == THREAD_EXISTS:  # a thread started from a message has the message's id
+            return message_id
+        raise
+
+
+async def post_daily(client: discord.Client, service, ledger: PostLedger, state: ChatState,
+                     channel_id: int | str, day: date | None = None, language: str | None = None,
+                     force: bool = False, attachment_limit: int = render.DEFAULT_ATTACHMENT_LIMIT,
+                     digest: Digest | None = None) -> PostRecord:
+    """Post the digest of ``day`` (default today) to ``channel_id`` once; returns the ledger record.
+
+    ``client`` must be logged in (``await client.login(token)``); the gateway is not needed.
+    ``digest``: post this digest (e.g. the scheduler's, filtered to the channel's categories)
+    instead of reading the day's from the service.
+    Raises ``digest.errors.DigestError`` when there is no digest to post (nothing is recorded
+    then), ``discord.HTTPException`` when Discord refuses (recorded ``failed``; the next call
+    reconciles and completes it).
+    """
+    if client.user is None:
+        raise RuntimeError("post_daily needs a logged-in client (await client.login(token))")
+    channel_id = int(channel_id)
+    key = str(channel_id)
+    language = language or service.settings.digest_language
+    day = day or service.today()
+    record = ledger.get(PLATFORM, key, day)
+    if record is not None and record.state == POSTED and not force:
+        log.info("discord: %s already posted to channel %s (message %s)", day, key, record.message_id)
+        return record
+    if digest is None:
+        digest = await asyncio.to_thread(service.get_digest, day, language, True)
+    salt = ""
+    if force and record is not None:
+        ledger.forget(PLATFORM, key, day)
+        record, salt = None, f"force-{time.time_ns()}"  # a new nonce: Discord must not dedupe it
+    reconcile = record is not None  # pending (a crash) or failed: some messages may be out
+    ledger.mark_pending(PLATFORM, key, day, language)
+
+    bot_id = client.user.id
+    channel = client.get_partial_messageable(channel_id)
+    message_id = thread_id = 0
+    try:
+        found = await find_daily_message(channel, day, bot_id) if reconcile else None
+        if found is not None:
+            message_id = found.id
+            log.info("discord: reconciled %s in channel %s: message %s exists", day, key, message_id)
+        else:
+            header = render.daily_header(digest, attachment_limit)
+            sent = [await channel.send(**to_kwargs(p, digest), nonce=nonce(key, day, "head", i, salt))
+                    for i, p in enumerate(header)]
+            message_id = sent[0].id
+        thread_id = await _start_thread(client, channel_id, message_id, render.thread_name(digest))
+        state.link_thread(PLATFORM, key, str(thread_id), day, language)
+        thread = client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
+        done = await _posted_footers(thread, bot_id) if reconcile else set()
+        for i, payload in enumerate(render.thread_payloads(digest)):
+            if payload.footer and payload.footer in done:
+                continue
+            await thread.send(**to_kwargs(payload, digest), nonce=nonce(thread_id, day, i, salt))
+    except discord.HTTPException as err:
+        detail = f"{type(err).__name__} {err.status}/{err.code}: {err.text}"[:500]
+        ledger.mark_failed(PLATFORM, key, day, language, detail)
+        log.warning("discord: posting %s to channel %s failed: %s", day, key, detail)
+        raise
+    ledger.mark_posted(PLATFORM, key, day, language, str(message_id), str(thread_id))
+    log.info("discord: posted %s to channel %s (message %s, thread %s)", day, key, message_id, thread_id)
+    return ledger.get(PLATFORM, key, day)

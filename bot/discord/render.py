@@ -1,0 +1,378 @@
+"""Pure renderers: Digest / Answer / text -> Discord message payloads that respect every limit.
+
+Nothing here talks to Discord. A :class:`Payload` is one message: ``content``, ``embeds`` and
+whether the day's chart is attached. Limits are measured in UTF-16 code units (at least the
+code-point count Discord checks), so a payload that passes here passes Discord.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import discord
+
+from digest.i18n import t
+from digest.models import Answer, CategorySummary, Digest, Paper
+from digest.render import chart_filename
+
+# --- Discord's limits (https://discord.com/developers/docs/resources/message) --------------
+CONTENT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TOTAL = 6000  # title + description + fields + footer + author, across a message's embeds
+TITLE = 256
+DESCRIPTION = 4096
+FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+CHOICES = 25  # autocomplete
+CHOICE_TEXT = 100
+THREAD_NAME = 100
+DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024  # a server without boosts; interactions say theirs
+
+FOOTER_RESERVE = 160  # room kept in every message for a footer added after packing
+COLOUR = discord.Colour(0x5865F2)
+BRAND = "Daily AI Insights"
+
+_WORDS = {
+    "en": {"papers": "{n} papers", "paper": "1 paper", "overview": "{n} papers in {k} categories",
+           "cont": "(continued)", "thread": "Papers of {day} — ask questions here",
+           "sources_n": "{label} ({i})", "chart_too_big": "The chart is too large to attach here.",
+           "cited": "Sources"},
+    "ko": {"papers": "논문 {n}편", "paper": "논문 1편", "overview": "{k}개 분야, 논문 {n}편",
+           "cont": "(계속)", "thread": "{day} 논문 — 여기에서 질문하세요",
+           "sources_n": "{label} ({i})", "chart_too_big": "차트가 너무 커서 첨부하지 못했습니다.",
+           "cited": "출처"},
+}
+
+
+def word(language: str, key: str, **fmt) -> str:
+    table = _WORDS.get((language or "en").lower()[:2], _WORDS["en"])
+    return table[key].format(**fmt)
+
+
+@dataclass
+class Payload:
+    """One Discord message to send."""
+
+    content: str | None = None
+    embeds: list[discord.Embed] = field(default_factory=list)
+    chart: bool = False  # attach the digest's chart PNG to this message
+    footer: str = ""  # marker set on the last embed (daily posts find their messages by it)
+
+
+# --- measuring and cutting text ------------------------------------------------------------
+def ulen(text: str | None) -> int:
+    """Length in UTF-16 code units: never less than the code points Discord counts."""
+    if not text:
+        return 0
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _prefix_fitting(text: str, limit: int) -> int:
+    """The longest prefix length (in code points) whose ``ulen`` is <= ``limit``."""
+    used = 0
+    for i, ch in enumerate(text[:limit]):  # each character is at least one unit
+        used += 2 if ord(ch) > 0xFFFF else 1
+        if used > limit:
+            return i
+    return min(len(text), limit)
+
+
+def clip(text: str, limit: int, ellipsis: str = "…") -> str:
+    """``text`` cut to ``limit`` with an ellipsis when it was longer."""
+    text = text or ""
+    if ulen(text) <= limit:
+        return text
+    return text[: _prefix_fitting(text, limit - ulen(ellipsis))].rstrip() + ellipsis
+
+
+_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "。", "; ", ", ", " ")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut ``text`` into chunks of at most ``limit``, at the clearest break available.
+
+    Paragraphs first, then lines, sentences, words; a single unbroken run is cut hard.
+    Whitespace at the cut points is dropped; no word is lost or reordered.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    chunks: list[str] = []
+    rest = (text or "").strip()
+    while rest:
+        fits = _prefix_fitting(rest, limit)
+        if fits == len(rest):
+            chunks.append(rest)
+            break
+        window = rest[:fits]
+        cut = 0
+        for sep in _BREAKS:
+            pos = window.rfind(sep)
+            if pos > limit // 4:  # a break too near the start would leave tiny chunks
+                cut = pos + (len(sep) if sep.strip() else 0)
+                break
+        if cut <= 0:
+            cut = max(1, fits)  # one unbroken run: cut hard
+        piece = rest[:cut].rstrip()
+        if piece:
+            chunks.append(piece)
+        rest = rest[cut:].lstrip()
+    return chunks
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """What counts toward the 6000-character limit of a message's embeds."""
+    size = ulen(embed.title) + ulen(embed.description)
+    size += sum(ulen(f.name) + ulen(f.value) for f in embed.fields)
+    size += ulen(embed.footer.text) + ulen(embed.author.name)
+    return size
+
+
+def pack(embeds: list[discord.Embed], budget: int = EMBED_TOTAL - FOOTER_RESERVE) -> list[list[discord.Embed]]:
+    """Group embeds into messages: <= 10 each and <= ``budget`` characters across each."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    used = 0
+    for embed in embeds:
+        size = embed_size(embed)
+        if current and (len(current) >= EMBEDS_PER_MESSAGE or used + size > budget):
+            messages.append(current)
+            current, used = [], 0
+        current.append(embed)
+        used += size
+    if current:
+        messages.append(current)
+    return messages
+
+
+def text_payloads(text: str) -> list[Payload]:
+    """Plain text (help, errors, answers) as messages of <= 2000 characters."""
+    return [Payload(content=chunk) for chunk in split_text(text, CONTENT)] or [Payload(content="…")]
+
+
+# --- papers and categories -----------------------------------------------------------------
+_MD_LINK_TEXT = re.compile(r"([\[\]\\*_~`|>])")
+
+
+def paper_line(paper: Paper, limit: int = 300) -> str:
+    """``• [Title](link)``: markdown in the title escaped, the link made safe for markdown."""
+    title = _MD_LINK_TEXT.sub(r"\\\1", " ".join(paper.title.split()) or paper.arxiv_id)
+    title = clip(title, limit).rstrip("\\")
+    link = paper.link.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"• [{title}]({link})"
+
+
+def _lines_to_values(lines: list[str], limit: int) -> list[str]:
+    values, current = [], ""
+    for line in lines:
+        line = clip(line, limit)
+        candidate = f"{current}\n{line}" if current else line
+        if ulen(candidate) > limit:
+            values.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        values.append(current)
+    return values
+
+
+def category_title(summary: CategorySummary) -> str:
+    return clip(f"{summary.emoji} {summary.category}".strip(), TITLE)
+
+
+def category_embeds(summary: CategorySummary, language: str) -> list[discord.Embed]:
+    """One category: title with emoji, the synthesis, the sources as links (several embeds if long)."""
+    title = category_title(summary)
+    budget = EMBED_TOTAL - FOOTER_RESERVE
+    chunks = split_text(summary.text.strip(), DESCRIPTION) or ["—"]
+    embeds = []
+    for i, chunk in enumerate(chunks):
+        head = title if i == 0 else clip(f"{title} {word(language, 'cont')}", TITLE)
+        embeds.append(discord.Embed(title=head, description=chunk, colour=COLOUR))
+    label = t(language, "sources")
+    values = _lines_to_values([paper_line(p) for p in summary.papers], FIELD_VALUE)
+    for i, value in enumerate(values):
+        name = label if i == 0 else word(language, "sources_n", label=label, i=i + 1)
+        last = embeds[-1]
+        if len(last.fields) >= FIELDS or embed_size(last) + ulen(name) + ulen(value) > budget:
+            last = discord.Embed(title=clip(f"{title} — {label}", TITLE), colour=COLOUR)
+            embeds.append(last)
+        last.add_field(name=name, value=value, inline=False)
+    return embeds
+
+
+def gist(summary: CategorySummary, limit: int = 160) -> str:
+    """A one-line gist of a synthesis: its first line of content, markdown stripped."""
+    for raw in summary.text.splitlines():
+        line = raw.strip()
+        line = re.sub(r"^(#+\s*|[-*•]\s+|\d+[.)]\s+)", "", line).strip()
+        if not line or (line.startswith("**") and line.endswith("**")) or line.startswith("_"):
+            continue
+        line = line.replace("**", "").replace("__", "")
+        return clip(" ".join(line.split()), limit)
+    return clip(summary.papers[0].title, limit) if summary.papers else ""
+
+
+def _count_text(language: str, n: int) -> str:
+    return word(language, "paper") if n == 1 else word(language, "papers", n=n)
+
+
+def overview_embeds(digest: Digest, with_chart: bool = True, gist_chars: int = 160) -> list[discord.Embed]:
+    """Counts and one-line gists per category, the chart shown inside the first embed."""
+    lang = digest.language
+    title = clip(f"{t(lang, 'title')} — {digest.day.isoformat()}", TITLE)
+    by_category = {s.category: s for s in digest.summaries}
+    lines = [f"**{word(lang, 'overview', n=digest.total_papers, k=len(digest.counts))}**"]
+    for category, n in digest.counts:
+        summary = by_category.get(category)
+        emoji = f"{summary.emoji} " if summary and summary.emoji else ""
+        line = f"{emoji}**{category}** · {_count_text(lang, n)}"
+        if summary is not None and (g := gist(summary, gist_chars)):
+            line += f" — {g}"
+        lines.append(clip(line, DESCRIPTION))
+    lines += [f"_{clip(n.strip('_'), 500)}_" for n in digest.notes]
+    chunks = split_text("\n".join(lines), DESCRIPTION)
+    embeds = [discord.Embed(title=title if i == 0 else clip(f"{title} {word(lang, 'cont')}", TITLE),
+                            description=chunk, colour=COLOUR) for i, chunk in enumerate(chunks)]
+    if with_chart and digest.chart_png:
+        embeds[0].set_image(url=f"attachment://{chart_filename(digest.day)}")
+    return embeds
+
+
+def _with_footers(messages: list[list[discord.Embed]], footers: list[str]) -> list[Payload]:
+    payloads = []
+    for embeds, footer in zip(messages, footers):
+        if footer:
+            embeds[-1].set_footer(text=clip(footer, FOOTER_RESERVE - 10))
+        payloads.append(Payload(embeds=embeds, footer=footer))
+    return payloads
+
+
+# --- whole messages --------------------------------------------------------------------------
+def daily_footer(day: date) -> str:
+    """The marker of a day's post in a channel (found again when reconciling after a crash)."""
+    return f"{BRAND} · {day.isoformat()}"
+
+
+def category_footer(day: date, category: str, part: int = 1, parts: int = 1) -> str:
+    base = f"{clip(category, 80)} · {day.isoformat()}"
+    return f"{base} · {part}/{parts}" if parts > 1 else base
+
+
+def chart_fits(digest: Digest, limit: int = DEFAULT_ATTACHMENT_LIMIT) -> bool:
+    return bool(digest.chart_png) and len(digest.chart_png) <= limit
+
+
+def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> list[Payload]:
+    """The channel message of a daily post: overview embed(s) with the chart attached."""
+    chart = chart_fits(digest, attachment_limit)
+    embeds = overview_embeds(digest, with_chart=chart)
+    if digest.chart_png and not chart:
+        embeds[-1].description = clip(f"{embeds[-1].description}\n_{word(digest.language, 'chart_too_big')}_",
+                                      DESCRIPTION)
+    messages = pack(embeds)
+    payloads = _with_footers(messages, [daily_footer(digest.day)] + [""] * (len(messages) - 1))
+    payloads[0].chart = chart
+    return payloads
+
+
+def thread_name(digest: Digest) -> str:
+    return clip(word(digest.language, "thread", day=digest.day.isoformat()), THREAD_NAME)
+
+
+def category_payloads(digest: Digest, summary: CategorySummary) -> list[Payload]:
+    """One category's message(s) in the digest thread, each with its own footer marker."""
+    messages = pack(category_embeds(summary, digest.language))
+    footers = [category_footer(digest.day, summary.category, i + 1, len(messages))
+               for i in range(len(messages))]
+    return _with_footers(messages, footers)
+
+
+def thread_payloads(digest: Digest) -> list[Payload]:
+    """Every category of the day, one message each (more only when a category is very long)."""
+    return [p for s in digest.summaries for p in category_payloads(digest, s)]
+
+
+def digest_payloads(digest: Digest, category: str | None = None,
+                    attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> list[Payload]:
+    """The answer to ``/digest``: an overview with the chart, then one embed per category.
+
+    With ``category``, only that category's embeds (and the chart).
+    """
+    chart = chart_fits(digest, attachment_limit)
+    embeds: list[discord.Embed] = []
+    if category is None:
+        embeds += overview_embeds(digest, with_chart=chart, gist_chars=100)
+    for summary in digest.summaries:
+        if category is None or summary.category == category:
+            embeds += category_embeds(summary, digest.language)
+    if not embeds:
+        return text_payloads(f"{digest.day.isoformat()}: —")
+    payloads = [Payload(embeds=m) for m in pack(embeds)]
+    payloads[0].chart = chart
+    return payloads
+
+
+_BARE_URL = re.compile(r"(?<![<(\w])(https?://[^\s<>()]+[^\s<>().,;:!?'\"”’])")
+
+
+def quiet_links(text: str) -> str:
+    """``<url>`` for bare links, so Discord shows no preview card for each (markdown links kept)."""
+    return _BARE_URL.sub(r"<\1>", text)
+
+
+def answer_payloads(answer: Answer, language: str, max_sources: int = 10) -> list[Payload]:
+    """A thread answer: the text (split at 2000, no link previews) and, last, an embed linking
+    the cited papers the text does not already link."""
+    payloads = text_payloads(quiet_links(answer.text))
+    missing = [p for p in answer.cited if p.link not in answer.text][:max_sources]
+    if missing:
+        lines = [paper_line(p) for p in missing]
+        description = _lines_to_values(lines, DESCRIPTION)[0]
+        payloads[-1].embeds.append(discord.Embed(title=word(language, "cited"), description=description,
+                                                 colour=COLOUR))
+    return payloads
+
+
+# --- checks shared with the tests ----------------------------------------------------------
+def violations(payload: Payload | dict) -> list[str]:
+    """Every Discord limit a payload breaks (empty when it may be sent)."""
+    if isinstance(payload, Payload):
+        body = {"content": payload.content, "embeds": [e.to_dict() for e in payload.embeds]}
+    else:
+        body = payload
+    problems = []
+    content = body.get("content") or ""
+    embeds = body.get("embeds") or []
+    if ulen(content) > CONTENT:
+        problems.append(f"content {ulen(content)} > {CONTENT}")
+    if len(embeds) > EMBEDS_PER_MESSAGE:
+        problems.append(f"{len(embeds)} embeds > {EMBEDS_PER_MESSAGE}")
+    if not content and not embeds and not (isinstance(payload, Payload) and payload.chart):
+        problems.append("empty message")
+    total = 0
+    for i, e in enumerate(embeds):
+        title, desc = e.get("title") or "", e.get("description") or ""
+        fields = e.get("fields") or []
+        footer = (e.get("footer") or {}).get("text") or ""
+        if ulen(title) > TITLE:
+            problems.append(f"embed {i} title {ulen(title)} > {TITLE}")
+        if ulen(desc) > DESCRIPTION:
+            problems.append(f"embed {i} description {ulen(desc)} > {DESCRIPTION}")
+        if len(fields) > FIELDS:
+            problems.append(f"embed {i} has {len(fields)} fields > {FIELDS}")
+        for f in fields:
+            if ulen(f.get("name")) > FIELD_NAME or ulen(f.get("value")) > FIELD_VALUE:
+                problems.append(f"embed {i} field too long")
+            if not f.get("name") or not f.get("value"):
+                problems.append(f"embed {i} field empty")
+        if ulen(footer) > FOOTER:
+            problems.append(f"embed {i} footer too long")
+        total += ulen(title) + ulen(desc) + ulen(footer) + \
+            sum(ulen(f.get("name")) + ulen(f.get("value")) for f in fields)
+    if total > EMBED_TOTAL:
+        problems.append(f"embeds total {total} > {EMBED_TOTAL}")
+    return problems

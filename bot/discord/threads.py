@@ -1,0 +1,145 @@
+"""Questions in a digest thread (or a mention of the bot) answered in the thread by the Q&A service.
+
+* A message in a thread the bot linked to a day (the daily post's thread) is a question about
+  that day's digest; earlier turns of the thread are passed as context.
+* A mention of the bot elsewhere in a server opens a thread on the question, linked to the
+  latest digest, and is answered there (follow-ups in that thread need no mention).
+* Bots, webhooks and system messages are ignored. Each message is claimed in the database before
+  it is answered, so a gateway replay (RESUME) or a restart never answers it twice.
+* Without the ``message_content`` intent, Discord sends the text only of messages that mention
+  the bot: then only mentions are answered, in threads too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.discord import render
+from bot.discord.post import PLATFORM, to_kwargs
+
+if TYPE_CHECKING:
+    from bot.discord.client import DigestBot
+
+log = logging.getLogger(__name__)
+
+THREAD_TYPES = (discord.ChannelType.public_thread, discord.ChannelType.private_thread,
+                discord.ChannelType.news_thread)
+QA_THREAD_ARCHIVE_MINUTES = 1440
+_CACHE_MAX = 2048
+
+SORRY = "Sorry, I could not answer that just now. Please ask again in a moment."
+
+
+class ThreadQA:
+    def __init__(self, bot: DigestBot):
+        self.bot = bot
+        self._parents: dict[int, int | None] = {}  # channel id -> parent id (threads) or None
+
+    # --- where a message was posted ---------------------------------------------------------
+    async def _thread_of(self, channel) -> tuple[int, int] | None:
+        """``(parent channel id, thread id)`` when ``channel`` is a thread, else None."""
+        if isinstance(channel, discord.Thread):
+            return channel.parent_id, channel.id
+        if not isinstance(channel, discord.PartialMessageable):
+            return None  # a cached text channel, DM, ...: not a thread
+        if channel.id not in self._parents:  # not in the cache (no gateway cache or a restart)
+            try:
+                fetched = await self.bot.fetch_channel(channel.id)
+            except discord.HTTPException:
+                return None
+            if len(self._parents) >= _CACHE_MAX:
+                self._parents.clear()
+            self._parents[channel.id] = fetched.parent_id if isinstance(fetched, discord.Thread) else None
+        parent = self._parents[channel.id]
+        return (parent, channel.id) if parent else None
+
+    def _latest_day(self, language: str) -> date | None:
+        store = self.bot.service.store
+        days = store.digest_days(language, 1) or store.digest_days(None, 1)
+        return days[0] if days else None
+
+    async def _open_thread(self, message: discord.Message, question: str, where: tuple[int, int] | None,
+                           language: str):
+        """Where to answer a mention outside a digest thread: (target, channel key, thread key)."""
+        if where is not None:  # some other thread: answer in place
+            return message.channel, str(where[0]), str(where[1])
+        if isinstance(message.channel, (discord.DMChannel, discord.GroupChannel)):
+            return message.channel, str(message.channel.id), f"dm-{message.channel.id}"
+        day = await asyncio.to_thread(self._latest_day, language)
+        name = render.clip(f"❓ {question}" if question else "❓ Q&A", render.THREAD_NAME)
+        try:
+            data = await self.bot.http.start_thread_with_message(
+                message.channel.id, message.id, name=name, auto_archive_duration=QA_THREAD_ARCHIVE_MINUTES)
+        except discord.HTTPException as err:  # no Create Public Threads permission, ...: reply in place
+            log.info("discord: cannot open a thread for a question (%s); replying in channel", err.status)
+            return message.channel, str(message.channel.id), f"msg-{message.id}"
+        thread_id = int(data["id"])
+        self._parents[thread_id] = message.channel.id
+        if day is not None:
+            self.bot.state.link_thread(PLATFORM, str(message.channel.id), str(thread_id), day, language)
+        target = self.bot.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
+        return target, str(message.channel.id), str(thread_id)
+
+    # --- the handler ----------------------------------------------------------------------------
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.webhook_id or message.author.id == me.id:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        mentioned = any(u.id == me.id for u in message.mentions)
+        where = await self._thread_of(message.channel)
+        state = self.bot.state
+        link = state.thread_digest(PLATFORM, str(where[0]), str(where[1])) if where else None
+        if link is None and not mentioned:
+            return
+        if link is not None and not mentioned and not self.bot.message_content:
+            return  # without the intent Discord sends no text here: nothing to answer
+        question = " ".join(re.sub(rf"<@!?{me.id}>", " ", message.content or "").split())
+        if not state.claim_event(PLATFORM, f"message:{message.id}"):
+            log.info("discord: message %s already answered", message.id)
+            return
+        sent = False
+        try:
+            sent = await self._answer(message, question, where, link)
+        except Exception:
+            log.exception("discord: answering message %s failed", message.id)
+            try:
+                await message.channel.send(SORRY, allowed_mentions=discord.AllowedMentions.none())
+                sent = True
+            except discord.HTTPException:
+                pass
+        finally:
+            if not sent:
+                state.release_event(PLATFORM, f"message:{message.id}")
+
+    async def _answer(self, message: discord.Message, question: str, where, link) -> bool:
+        service, state = self.bot.service, self.bot.state
+        if link is not None:
+            day, language = link
+            target, channel_key, thread_key = message.channel, str(where[0]), str(where[1])
+        else:
+            language = service.settings.digest_language
+            target, channel_key, thread_key = await self._open_thread(message, question, where, language)
+            day = (state.thread_digest(PLATFORM, channel_key, thread_key) or (None,))[0]
+        history = await asyncio.to_thread(state.history, PLATFORM, channel_key, thread_key)
+        user = str(message.author.id)
+        async with target.typing():
+            answer = await asyncio.to_thread(service.answer, question, day=day, history=history,
+                                             user=user, language=language)
+        state.add_turn(PLATFORM, channel_key, thread_key, "user", question, user=user)
+        sent = False
+        for i, payload in enumerate(render.answer_payloads(answer, language)):
+            kwargs = to_kwargs(payload)
+            if i == 0 and target.id == message.channel.id:
+                kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
+            await target.send(**kwargs)
+            sent = True
+        state.add_turn(PLATFORM, channel_key, thread_key, "assistant", answer.text)
+        return sent
