@@ -7,6 +7,7 @@ store the digest. Adapters only translate platform events into these calls and r
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -62,6 +63,8 @@ class DigestService:
         self.offline_classifier = KeywordClassifier(self.taxonomy)
         self.classifier = classifier or self._make_classifier(self.settings.digest_classifier)
         self.summarizer = summarizer or self._make_summarizer()
+        self._day_locks: dict[date, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     # --- wiring ---------------------------------------------------------------------------
     def _make_llm(self):
@@ -200,17 +203,25 @@ class DigestService:
             days = self.store.digest_days(language, limit=1) or self.store.digest_days(limit=1)
             if not days:
                 if build_missing:
-                    return self.build(language=language)
+                    return self.get_digest(self.today(), language, build_missing=True)
                 raise NotFoundError("no digest stored yet: run `digest build` first")
             day = days[0]
         digest = self.store.load_digest(day, language)
         if digest is not None:
             return digest
-        if self.store.day_papers(day):
-            return self.compose(day, language)
-        if build_missing:
-            return self.build(day, language=language)
+        with self._day_lock(day):  # two requests for a missing day build it once
+            digest = self.store.load_digest(day, language)
+            if digest is not None:
+                return digest
+            if self.store.day_papers(day):
+                return self.compose(day, language)
+            if build_missing:
+                return self.build(day, language=language)
         raise NotFoundError(f"no digest for {day.isoformat()}")
+
+    def _day_lock(self, day: date) -> threading.Lock:
+        with self._locks_guard:
+            return self._day_locks.setdefault(day, threading.Lock())
 
     def resolve(self, query: DigestQuery, language: str | None = None,
                 build_missing: bool = False) -> Reply:

@@ -108,3 +108,28 @@ def test_team_taxonomy_from_settings(tmp_path, hf):
                             clock=lambda: datetime(2024, 11, 25, tzinfo=timezone.utc))
     digest = service.build(DAY, sources=[hf])
     assert {c for c, _ in digest.counts} == {"Efficiency", "Everything else"}
+
+
+def test_concurrent_requests_for_a_missing_day_build_it_once(service, hf, monkeypatch):
+    import threading
+    import time
+
+    service.settings.digest_sources = hf
+    calls = []
+    collect = service.loader.collect
+
+    def slow_collect(specs, day):
+        calls.append(day)
+        time.sleep(0.2)
+        return collect(specs, day)
+
+    monkeypatch.setattr(service.loader, "collect", slow_collect)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(service.get_digest(DAY, build_missing=True)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(results) == 4
+    assert {r.total_papers for r in results} == {6}
