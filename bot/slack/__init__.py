@@ -1,0 +1,1 @@
+"""The Slack app: bolt listeners (app, commands, threads), the daily post, Block Kit renderers."""

@@ -1,0 +1,301 @@
+"""The Slack app (slack-bolt, asyncio): Socket Mode by default, HTTP mode as an option.
+
+    python -m bot slack                          Socket Mode (SLACK_BOT_TOKEN + SLACK_APP_TOKEN)
+    python -m bot slack --http --port 3000       HTTP mode: Slack POSTs to /slack/events
+                                                 (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET)
+    python -m bot slack --post-now C0123456789 [--date 2024-11-24] [--force]
+                                                 post a day's digest now (Web API only)
+
+``SLACK_API_URL`` overrides the Web API base URL. Every engine call runs in a worker thread, and
+every slow piece of work after the ack in a tracked task, so the event loop and the 3-second
+ack never wait on a digest build or an LLM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Coroutine
+from datetime import date
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import commands, render, threads
+from bot.slack.client import error_code, make_client, secret
+from bot.slack.post import PLATFORM, post_daily
+from digest.chat_state import ChatState
+from digest.config import Settings, get_settings
+from digest.errors import ConfigError, DigestError
+from digest.models import Digest, DigestQuery
+from digest.posts import PostLedger, PostRecord
+from digest.service import DigestService, Reply
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+DRAIN_SECONDS = 30.0
+
+
+class _SameTokenNotice(logging.Filter):
+    """bolt warns that SLACK_BOT_TOKEN is unused when a client is given: it is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("bot.slack.bolt").addFilter(_SameTokenNotice())
+
+#: ``handler(query, channel=..., user=..., language=...) -> str`` answers /digest subscribe,
+#: unsubscribe and settings; it runs in a worker thread. Default: the engine's
+#: ``digest.subscriptions.handle_subscription_command`` with Slack admins/owners as admins.
+SubscriptionHandler = Callable[..., str]
+
+
+class SlackBot:
+    """The bolt ``AsyncApp`` with the bot's listeners, its Web API client and its state."""
+
+    def __init__(self, service: DigestService, client: AsyncWebClient | None = None, *,
+                 signing_secret: str | None = None, command: str = "/digest",
+                 language: str | None = None, subscriptions: SubscriptionHandler | None = None):
+        self.service = service
+        self.settings: Settings = service.settings
+        self.client = client or make_client(self.settings)
+        self.language = language or self.settings.digest_language
+        self.command = command
+        self.subscriptions = subscriptions
+        self.state = ChatState(service.store)
+        self.ledger = PostLedger(service.store)
+        # process_before_response: listeners only ack and spawn(), so bolt answers as soon as
+        # they return instead of polling for the ack every 10 ms; all slow work is spawned.
+        self.app = AsyncApp(client=self.client,
+                            signing_secret=signing_secret or secret(self.settings.slack_signing_secret) or "",
+                            logger=logging.getLogger("bot.slack.bolt"), process_before_response=True)
+        self._tasks: set[asyncio.Task] = set()
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.app.error(self._on_error)
+        commands.register(self)
+        threads.register(self)
+
+    # --- background work ----------------------------------------------------------------
+    def spawn(self, coro: Coroutine) -> asyncio.Task:
+        """Run ``coro`` after the ack; tracked so that shutdown (and tests) can wait for it."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the work started by earlier requests (and for what that work starts)."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        for _ in range(3):  # let listeners that bolt has just scheduled reach their spawn()
+            await asyncio.sleep(0)
+        while self._tasks:
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            done, _ = await asyncio.wait(set(self._tasks), timeout=left)
+            if deadline is not None and loop.time() >= deadline:
+                break
+
+    async def _on_error(self, error, body, logger):
+        log.error("listener failed: %s", error, exc_info=error)
+
+    # --- engine calls (worker threads) -------------------------------------------------------
+    def _lock(self, key: tuple) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def resolve(self, query: DigestQuery, language: str) -> Reply:
+        """``service.resolve`` building what is missing; one build per day at a time."""
+        with self._lock(("build", query.day, language)):
+            return self.service.resolve(query, language, build_missing=True)
+
+    def latest_day(self, language: str) -> date | None:
+        store = self.service.store
+        days = store.digest_days(language, limit=1) or store.digest_days(limit=1)
+        return days[0] if days else None
+
+    async def is_admin(self, user: str | None) -> bool:
+        """Workspace admins and owners may change a channel's subscription (``users:read``)."""
+        if not user:
+            return False
+        try:
+            info = (await self.client.users_info(user=user)).get("user") or {}
+        except SlackApiError as err:
+            log.warning("users.info %s failed (%s): treated as not an admin", user, error_code(err))
+            return False
+        return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+    async def subscription(self, query: DigestQuery, command: dict, respond) -> None:
+        """``/digest subscribe|unsubscribe|settings`` for the command's channel."""
+        channel, user = command.get("channel_id"), command.get("user_id")
+        try:
+            if self.subscriptions is not None:
+                text = await asyncio.to_thread(self.subscriptions, query, channel=channel, user=user,
+                                               language=self.language)
+            else:
+                from digest.subscriptions import handle_subscription_command
+
+                admin = await self.is_admin(user)
+                text = await asyncio.to_thread(handle_subscription_command, query, PLATFORM, channel,
+                                               user, admin, service=self.service,
+                                               language=self.language)
+        except DigestError as err:
+            text = str(err)
+        except Exception:
+            log.exception("/digest %s failed", query.kind)
+            text = render.ui(self.language, "failed", error="internal error")
+        await commands.send(respond, render.text_reply(text), "/digest subscription",
+                            response_type="ephemeral")
+
+    # --- daily post (the scheduler's entry point) -----------------------------------------
+    async def post_daily(self, channel: str, day: date, language: str | None = None,
+                         force: bool = False, digest: Digest | None = None) -> PostRecord:
+        """Post ``day`` to ``channel`` once (see ``bot.slack.post.post_daily``); ``digest`` may be
+        a subscription's filtered copy (``digest.subscriptions.filter_digest``)."""
+        return await post_daily(self.client, self.service, self.ledger, self.state, channel, day,
+                                language or (digest.language if digest else self.language), force,
+                                digest=digest)
+
+    # --- transports -------------------------------------------------------------------------
+    def web_app(self, path: str = EVENTS_PATH) -> web.Application:
+        """bolt's aiohttp application: POST ``path`` (signatures verified by bolt), GET /healthz."""
+        application = self.app.web_app(path=path)
+
+        async def healthz(request: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        application.router.add_get("/healthz", healthz)
+        return application
+
+    async def serve_http(self, host: str = "0.0.0.0", port: int = 3000,
+                         path: str = EVENTS_PATH) -> tuple[web.AppRunner, int]:
+        """Start serving Slack's requests; returns the runner (cleanup() stops it) and the port."""
+        runner = web.AppRunner(self.web_app(path), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = runner.addresses[0][1] if runner.addresses else port
+        log.info("Slack HTTP mode: listening on %s:%s%s", host, bound, path)
+        return runner, bound
+
+    def socket_mode(self, app_token: str) -> AsyncSocketModeHandler:
+        return AsyncSocketModeHandler(self.app, app_token)
+
+    async def run(self, *, http: bool = False, host: str = "0.0.0.0", port: int = 3000,
+                  app_token: str | None = None, stop: asyncio.Event | None = None) -> None:
+        """Serve until ``stop`` is set, then finish the work in flight (at most 30 s)."""
+        stop = stop or asyncio.Event()
+        if http:
+            runner, _ = await self.serve_http(host, port)
+            closer = runner.cleanup
+        else:
+            if not app_token:
+                raise ConfigError("SLACK_APP_TOKEN is not set (Socket Mode needs it)")
+            handler = self.socket_mode(app_token)
+            await handler.connect_async()
+            log.info("Slack Socket Mode: connected")
+            closer = handler.close_async
+        try:
+            await stop.wait()
+        finally:
+            log.info("Slack: stopping (finishing the work in flight)")
+            await closer()
+            await self.drain(DRAIN_SECONDS)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot slack",
+                                description="Run the Slack app, or post a day's digest now.")
+    p.add_argument("--http", action="store_true",
+                   help="HTTP mode (needs SLACK_SIGNING_SECRET and a public URL) instead of Socket Mode")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000),
+                   help="HTTP mode port (default $PORT or 3000)")
+    p.add_argument("--host", default="0.0.0.0", help="HTTP mode address (default 0.0.0.0)")
+    p.add_argument("--post-now", metavar="CHANNEL_ID",
+                   help="post the digest to this channel now (its ID, e.g. C0123456789) and exit")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="with --post-now: the day (default today)")
+    p.add_argument("--language", help="with --post-now: the digest language (default DIGEST_LANGUAGE)")
+    p.add_argument("--force", action="store_true",
+                   help="with --post-now: post even if that day was already posted to the channel")
+    return p
+
+
+async def post_now(settings: Settings, channel: str, day_text: str | None, language: str | None,
+                   force: bool) -> int:
+    if channel.startswith("#") or not channel[:1].isalnum():
+        raise ConfigError(f"--post-now takes a channel ID such as C0123456789, not {channel!r} "
+                          "(channel details -> bottom of the About tab)")
+    service = DigestService(settings)
+    client = make_client(settings)
+    day = service.parse_day(day_text) if day_text else service.today()
+    ledger, state = PostLedger(service.store), ChatState(service.store)
+    before = ledger.get(PLATFORM, channel, day)
+    record = await post_daily(client, service, ledger, state, channel, day, language, force)
+    if before is not None and before == record:
+        print(f"The digest of {day} was already posted to {channel} (ts {record.message_id}); "
+              "use --force to post it again.")
+    elif record.detail == "complete":
+        print(f"Posted the digest of {day} to {channel} (ts {record.message_id}).")
+    else:
+        print(f"Posted the digest of {day} to {channel} (ts {record.message_id}), but: {record.detail}",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+async def serve(settings: Settings, http: bool, host: str, port: int) -> None:
+    bot = SlackBot(DigestService(settings))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
+            pass
+    await bot.run(http=http, host=host, port=port, app_token=secret(settings.slack_app_token),
+                  stop=stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+        logging.basicConfig(level=settings.digest_log_level.upper(),
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if (args.date or args.force or args.language) and not args.post_now:
+            raise ConfigError("--date, --language and --force go with --post-now CHANNEL_ID")
+        if not secret(settings.slack_bot_token):
+            make_client(settings)  # raises the ConfigError that explains SLACK_BOT_TOKEN
+        if args.post_now:
+            return asyncio.run(post_now(settings, args.post_now, args.date, args.language, args.force))
+        if args.http and not secret(settings.slack_signing_secret):
+            raise ConfigError("HTTP mode needs SLACK_SIGNING_SECRET (Basic Information -> App "
+                              "Credentials -> Signing Secret)")
+        if not args.http and not secret(settings.slack_app_token):
+            raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (xapp-..., Basic Information -> "
+                              "App-Level Tokens, scope connections:write), or run with --http")
+        asyncio.run(serve(settings, args.http, args.host, args.port))
+        return 0
+    except DigestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

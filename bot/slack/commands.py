@@ -1,0 +1,159 @@
+"""``/digest [category] [date]``: acknowledged at once, answered in the background.
+
+Help, the category list and input errors are answered in the ack itself (no I/O). A digest or a
+category is looked up (or built) off the event loop, then sent through the ``response_url``,
+visible only to the caller, with a button that shares it to the channel and, for a whole day, a
+menu that opens one category in full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import render
+from bot.slack.client import error_code
+from bot.slack.post import PLATFORM
+from digest.errors import DigestError
+from digest.query import parse_query
+from digest.service import Reply
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackBot
+
+log = logging.getLogger(__name__)
+
+PROGRESS_AFTER = 1.5  # seconds: past this, say that the digest is being built
+INSTANT_KINDS = ("help", "categories", "error")
+SUBSCRIPTION_KINDS = ("subscribe", "unsubscribe", "settings")
+
+
+def reply_payload(reply: Reply, *, interactive: bool = True, shared_by: str | None = None,
+                  ask_note: bool = False) -> render.Payload:
+    if reply.digest is not None and reply.category:
+        return render.category_reply(reply.digest, reply.category, interactive=interactive,
+                                     shared_by=shared_by, ask_note=ask_note)
+    if reply.digest is not None:
+        return render.overview_reply(reply.digest, interactive=interactive, shared_by=shared_by,
+                                     ask_note=ask_note)
+    return render.text_reply(reply.text)
+
+
+async def send(respond, payload: render.Payload, what: str, **options) -> bool:
+    """POST a payload to the response_url; a failure is logged with its status and retried once."""
+    for attempt in (1, 2):
+        try:
+            resp = await respond(**payload.kwargs(), **options)
+            status = getattr(resp, "status_code", 200)
+            if status == 200:
+                return True
+            problem = f"HTTP {status} {getattr(resp, 'body', '')!s:.100}"
+        except Exception as err:  # network errors of the webhook client
+            problem = type(err).__name__
+        if attempt == 1:
+            log.warning("%s: response_url failed (%s): retrying once", what, problem)
+            await asyncio.sleep(0.5)
+        else:
+            log.error("%s: response_url failed again (%s)", what, problem)
+    return False
+
+
+def register(bot: SlackBot) -> None:
+    app = bot.app
+
+    @app.command(bot.command)
+    async def digest_command(ack, command, respond):
+        lang = bot.language
+        query = parse_query(command.get("text") or "", bot.service.taxonomy, bot.service.today(),
+                            language=lang)
+        if query.kind in INSTANT_KINDS:
+            reply = bot.service.resolve(query, lang)  # text only: no I/O for these kinds
+            await ack(response_type="ephemeral", **render.text_reply(reply.text).kwargs())
+            return
+        await ack()
+        if query.kind in SUBSCRIPTION_KINDS:
+            bot.spawn(bot.subscription(query, command, respond))
+            return
+        bot.spawn(answer_command(bot, query, respond))
+
+    @app.action(render.SHARE_ACTION)
+    async def share_action(ack, body, respond):
+        await ack()
+        data = render.parse_value(body["actions"][0].get("value", ""))
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        user = (body.get("user") or {}).get("id")
+        bot.spawn(share(bot, data, channel, user, respond))
+
+    @app.action(render.OPEN_ACTION)
+    async def open_action(ack, body, respond):
+        await ack()
+        option = body["actions"][0].get("selected_option") or {}
+        data = render.parse_value(option.get("value", ""))
+        bot.spawn(open_category(bot, data, respond))
+
+
+async def answer_command(bot: SlackBot, query, respond) -> None:
+    lang = bot.language
+    work = asyncio.ensure_future(asyncio.to_thread(bot.resolve, query, lang))
+    done, _ = await asyncio.wait({work}, timeout=PROGRESS_AFTER)
+    if not done:
+        what = f" ({query.day.isoformat()})" if query.day else ""
+        await send(respond, render.text_reply(render.ui(lang, "building", what=what)),
+                   "/digest progress", response_type="ephemeral")
+    try:
+        reply = await work
+    except DigestError as err:
+        reply = Reply(text=str(err), error=True)
+    except Exception:
+        log.exception("/digest %s failed", query)
+        reply = Reply(text=render.ui(lang, "failed", error="internal error"), error=True)
+    await send(respond, reply_payload(reply), "/digest reply", response_type="ephemeral")
+
+
+async def _stored(bot: SlackBot, data: dict):
+    day = date.fromisoformat(data["d"])
+    return await asyncio.to_thread(bot.service.get_digest, day, data.get("l") or bot.language, True)
+
+
+async def share(bot: SlackBot, data: dict, channel: str | None, user: str | None, respond) -> None:
+    """Post what the caller saw to the channel: as the bot (its thread then answers questions),
+    or through the response_url where the bot is not a member of the channel."""
+    try:
+        digest = await _stored(bot, data)
+    except (DigestError, KeyError, ValueError) as err:
+        await send(respond, render.text_reply(str(err) or "This digest is gone."), "share",
+                   response_type="ephemeral", replace_original=False)
+        return
+    reply = Reply(digest=digest, category=data.get("c"))
+    shared = False
+    if channel:
+        payload = reply_payload(reply, interactive=False, shared_by=user, ask_note=True)
+        try:
+            resp = await bot.client.chat_postMessage(channel=channel, unfurl_links=False,
+                                                     unfurl_media=False, **payload.kwargs())
+            await asyncio.to_thread(bot.state.link_thread, PLATFORM, channel, resp["ts"], digest.day,
+                                    digest.language)
+            shared = True
+        except SlackApiError as err:
+            log.info("share to %s as the bot failed (%s): using the response_url", channel,
+                     error_code(err))
+    if not shared:
+        payload = reply_payload(reply, interactive=False, shared_by=user)
+        shared = await send(respond, payload, "share", response_type="in_channel",
+                            replace_original=False)
+    if shared:
+        await send(respond, render.Payload(text=""), "remove the private copy", delete_original=True)
+
+
+async def open_category(bot: SlackBot, data: dict, respond) -> None:
+    try:
+        digest = await _stored(bot, data)
+        reply = Reply(digest=digest, category=data["c"])
+    except (DigestError, KeyError, ValueError) as err:
+        reply = Reply(text=str(err) or "This digest is gone.", error=True)
+    await send(respond, reply_payload(reply), "open category", response_type="ephemeral",
+               replace_original=False)
