@@ -179,3 +179,45 @@ def test_arxiv_requests_are_spaced_three_seconds_apart():
     fetcher._wait_turn("export.arxiv.org")
     fetcher._wait_turn("huggingface.co")  # other hosts are not slowed down
     assert len(waits) == 1 and 2.9 < waits[0] <= 3.0
+
+
+def test_missing_abstracts_are_filled_from_the_arxiv_api(fixtures, monkeypatch):
+    """An online build asks the arXiv API (one request) for papers that came without abstract."""
+    from digest.sources import arxiv_api
+
+    hf = (fixtures / "engine/hf_day.json").read_bytes().replace(b'"2411.90006"', b'"2411.70001"')
+    atom = (fixtures / "engine/arxiv_api.xml").read_bytes()
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            seen.append(self.path)
+            body = atom if self.path.startswith("/api/query") else hf
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    monkeypatch.setattr(arxiv_api, "API_URL", base + "/api/query?id_list={ids}&max_results={n}")
+    try:
+        collected = loader().collect([base + "/daily_papers?date={date}"], DAY)
+    finally:
+        httpd.shutdown()
+    filled = next(p for p in collected.papers if p.arxiv_id == "2411.70001")
+    assert filled.abstract.startswith("We apply message passing")
+    assert filled.title == "A Paper Without Abstract"  # the day's own record is kept, only the gap filled
+    assert seen == ["/daily_papers?date=2024-11-22", "/api/query?id_list=2411.70001&max_results=1"]
+
+
+def test_local_files_never_trigger_network_lookups(fixtures, monkeypatch):
+    from digest.sources import arxiv_api
+
+    monkeypatch.setattr(arxiv_api, "API_URL", "http://127.0.0.1:9/{ids}{n}")
+    collected = loader().collect([str(fixtures / "engine/hf_day.json")], DAY)
+    assert collected.errors == [] and len(collected.papers) == 6

@@ -134,11 +134,31 @@ class SourceLoader:
         except SourceError as err:
             raise SourceError(f"{spec.location}: {err}") from None
 
+    def fill_abstracts(self, papers: list[Paper]) -> list[Paper]:
+        """Look up missing abstracts with one arXiv API request (ids of up to 100 papers).
+
+        A failed look-up only logs: the papers stay, title-only, rather than being lost.
+        """
+        missing = [p.arxiv_id for p in papers if not p.abstract][:100]
+        if not missing:
+            return papers
+        try:
+            found = {p.arxiv_id: p for p in self.load(SourceSpec(arxiv_api.id_list_url(missing),
+                                                                   arxiv_api.NAME))}
+        except SourceError as err:
+            log.warning("could not fill %d missing abstracts: %s", len(missing), err)
+            return papers
+        log.info("filled %d of %d missing abstracts from the arXiv API",
+                 sum(1 for i in missing if i in found and found[i].abstract), len(missing))
+        return merge([papers, [found[i] for i in missing if i in found]])
+
     def collect(self, specs: list[str], day: date) -> Collected:
         out = Collected()
         batches = []
+        online = False
         for raw in specs:
             spec = resolve(raw, day)
+            online = online or spec.is_url
             try:
                 papers = self.load(spec)
             except SourceError as err:
@@ -149,4 +169,6 @@ class SourceLoader:
             out.per_source[spec.location] = len(papers)
             batches.append(papers)
         out.papers = merge(batches)
+        if online:  # offline builds (local files) never reach out for abstracts
+            out.papers = self.fill_abstracts(out.papers)
         return out
