@@ -181,9 +181,22 @@ def cmd_usage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_subscriptions(args: argparse.Namespace) -> int:
+    from digest.subscriptions import cli_subscriptions
+
+    return cli_subscriptions(args, lambda line: out.print(line, markup=False))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from digest.subscriptions import cli_status
+
+    return cli_status(args, lambda line: out.print(line, markup=False))
+
+
 COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
+    "subscriptions": cmd_subscriptions, "status": cmd_status,
 }
 
 
@@ -221,6 +234,29 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--date", help="the digest's day: YYYY-MM-DD, today or yesterday (default: latest)")
     a.add_argument("--language", help="answer language when the question's is unclear")
     a.add_argument("--json", action="store_true", help="print {text, grounded, cited} as JSON")
+
+    subs = sub.add_parser("subscriptions", help="the channels that get the daily digest: "
+                                                "list, add, remove, pause, resume")
+    acts = subs.add_subparsers(dest="action", required=True)
+    ls = acts.add_parser("list", help="every subscription")
+    ls.add_argument("--platform", choices=["slack", "discord"])
+    add = acts.add_parser("add", help="subscribe a channel (or change its subscription)")
+    add.add_argument("platform", help="slack or discord")
+    add.add_argument("channel", help="the channel ID (Slack C0123456789, Discord 123456789012345678)")
+    add.add_argument("time", metavar="HH:MM", help="local post time, 24-hour")
+    add.add_argument("timezone", help="IANA time zone, e.g. Asia/Seoul")
+    add.add_argument("--language", help="digest language (default DIGEST_LANGUAGE)")
+    add.add_argument("--category", action="append", metavar="NAME",
+                     help="only this category (repeatable; default all)")
+    add.add_argument("--notify-empty", action="store_true",
+                     help="post a one-line note on days without papers")
+    for name, text in (("remove", "unsubscribe a channel"), ("pause", "stop posting, keep the settings"),
+                       ("resume", "post again")):
+        one = acts.add_parser(name, help=text)
+        one.add_argument("platform", help="slack or discord")
+        one.add_argument("channel", help="the channel ID")
+
+    sub.add_parser("status", help="subscriptions with their last and next post, LLM budget today")
     return parser
 
 

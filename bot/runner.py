@@ -1,0 +1,223 @@
+"""``python -m bot`` (the Procfile entry): every chat adapter whose token is set, and the daily
+scheduler, in one process.
+
+* Slack: ``SLACK_BOT_TOKEN`` posts; with ``SLACK_APP_TOKEN`` it also serves ``/digest`` and thread
+  questions over Socket Mode, or with ``SLACK_SIGNING_SECRET`` over HTTP (``--port``).
+* Discord: ``DISCORD_TOKEN`` posts over REST and serves ``/digest`` and threads on the gateway.
+* The scheduler posts each subscribed channel its digest at its local time (``bot.scheduler``).
+
+``--once`` runs one scheduler tick over REST (no gateway, no Socket Mode) and exits: a catch-up
+from cron, or a check of a deployment. With no token at all it says what to set, and points at
+``python -m bot console``, which needs none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+
+from bot import posters as pacing
+from bot.posters import DiscordPoster, SlackPoster
+from bot.scheduler import Scheduler
+from digest.config import Settings, get_settings
+from digest.errors import DigestError
+
+log = logging.getLogger("bot.runner")
+
+DRAIN_SECONDS = 30.0
+
+
+@dataclass
+class Plan:
+    slack: str | None = None  # "socket" | "http" | "post-only"
+    discord: bool = False
+    notes: list[str] = field(default_factory=list)  # what is not started, and why
+
+    @property
+    def any(self) -> bool:
+        return bool(self.slack or self.discord)
+
+
+def _secret(value) -> str | None:
+    if value is None:
+        return None
+    raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+    return raw.strip() or None
+
+
+def plan(settings: Settings) -> Plan:
+    """Which adapters the tokens allow, and a line for each one that cannot start."""
+    p = Plan()
+    if _secret(settings.slack_bot_token):
+        if _secret(settings.slack_app_token):
+            p.slack = "socket"
+        elif _secret(settings.slack_signing_secret):
+            p.slack = "http"
+        else:
+            p.slack = "post-only"
+            p.notes.append("Slack: daily posts only; /digest and thread questions need SLACK_APP_TOKEN "
+                           "(Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)")
+    else:
+        p.notes.append("Slack: not started (SLACK_BOT_TOKEN is not set)")
+    if _secret(settings.discord_token):
+        p.discord = True
+    else:
+        p.notes.append("Discord: not started (DISCORD_TOKEN is not set)")
+    return p
+
+
+NO_TOKEN = ("No chat token is set, so there is nothing to connect to.\n"
+            "  Slack:   SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-..., Socket Mode), see docs/slack.md\n"
+            "  Discord: DISCORD_TOKEN, see docs/discord.md\n"
+            "Put them in .env, or try every command without a token: python -m bot console")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot",
+                                description="Run every chat adapter whose token is set, and the "
+                                            "daily scheduler. Adapters alone: python -m bot slack|discord|console.")
+    p.add_argument("--once", action="store_true",
+                   help="run one scheduler tick over REST (post what is due now, catch up) and exit")
+    p.add_argument("--no-scheduler", action="store_true", help="serve commands only, post nothing")
+    p.add_argument("--host", default="0.0.0.0", help="Slack HTTP mode address (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
+                   help="Slack HTTP mode port (default $PORT or 3000)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = get_settings()
+    except DigestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.digest_log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    p = plan(settings)
+    if not p.any:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    started = []
+    if p.slack:
+        started.append({"socket": "Slack (Socket Mode)", "http": f"Slack (HTTP mode, port {args.port})",
+                        "post-only": "Slack (daily posts only)"}[p.slack] if not args.once else "Slack (REST)")
+    if p.discord:
+        started.append("Discord (gateway)" if not args.once else "Discord (REST)")
+    if not args.no_scheduler:
+        started.append("scheduler (one tick)" if args.once else
+                       f"scheduler (every {settings.digest_scheduler_interval:g}s)")
+    print("starting: " + ", ".join(started), file=sys.stderr)
+    for note in p.notes:
+        print(note, file=sys.stderr)
+    try:
+        return asyncio.run(serve(settings, p, args))
+    except DigestError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- the process ---------------------------------------------------------------------------------
+async def serve(settings: Settings, p: Plan, args) -> int:
+    from digest.service import DigestService
+
+    service = DigestService(settings)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    posters, tasks, closers = [], {}, []
+    if p.slack:
+        from bot.slack.client import make_client
+
+        client = make_client(settings)
+        pacing.pace_slack(client, pacing.SLACK_LIMITS)
+        posters.append(SlackPoster(client, service))
+        if not args.once and p.slack in ("socket", "http"):
+            from bot.slack.app import SlackBot
+
+            slack = SlackBot(service, client)  # /digest subscribe etc.: digest.subscriptions
+            tasks["slack"] = asyncio.create_task(slack.run(
+                http=p.slack == "http", host=args.host, port=args.port,
+                app_token=_secret(settings.slack_app_token), stop=stop))
+    if p.discord:
+        import discord
+
+        from bot.discord.client import DigestBot, configure_api
+
+        configure_api(settings.discord_api_url)
+        bot = DigestBot(service) if not args.once else discord.Client(
+            intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
+        try:
+            await bot.login(settings.discord_token.get_secret_value())
+        except discord.LoginFailure:
+            await bot.close()
+            print("Discord refused DISCORD_TOKEN (401): check the bot token in the Developer Portal.",
+                  file=sys.stderr)
+            return 2
+        pacing.pace_discord(bot.http, pacing.DISCORD_LIMITS)
+        posters.append(DiscordPoster(bot, service))
+        closers.append(bot.close)
+        if not args.once:
+            tasks["discord"] = asyncio.create_task(bot.connect(reconnect=True))
+    scheduler = Scheduler(service, posters)
+    try:
+        if args.once:
+            report = await scheduler.tick()
+            counts = {s: len(report.by_state(s)) for s in ("posted", "note", "empty", "failed")}
+            print(f"due {report.due}: " + ", ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
+            return 1 if counts["failed"] else 0
+        if not args.no_scheduler:
+            tasks["scheduler"] = asyncio.create_task(scheduler.run(stop))
+        return await _supervise(tasks, stop, closers)
+    finally:
+        stop.set()
+        for close in closers:
+            try:
+                await close()
+            except Exception:  # noqa: BLE001 - closing on the way out
+                log.exception("event=close_failed")
+
+
+async def _supervise(tasks: dict[str, asyncio.Task], stop: asyncio.Event, closers=()) -> int:
+    """Run until a signal, or until one part stops on its own (then stop the rest, exit 1)."""
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({*tasks.values(), stopper}, return_when=asyncio.FIRST_COMPLETED)
+    rc = 0
+    for name, task in tasks.items():
+        if task in done and not stop.is_set():
+            err = task.exception() if not task.cancelled() else None
+            log.error("event=component_stopped component=%s cause=%s", name,
+                      f"{type(err).__name__}: {err}" if err else "returned")
+            _explain(name, err)
+            rc = 1
+    stop.set()  # Slack finishes its work in flight, the scheduler its tick
+    for close in closers:  # the Discord gateway ends when the client closes
+        try:
+            await close()
+        except Exception:  # noqa: BLE001 - closing on the way out
+            log.exception("event=close_failed")
+    pending = [t for t in tasks.values() if not t.done()]
+    if pending:
+        _, late = await asyncio.wait(pending, timeout=DRAIN_SECONDS)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+    stopper.cancel()
+    return rc
+
+
+def _explain(name: str, err: BaseException | None) -> None:
+    if name == "discord" and err is not None and type(err).__name__ == "PrivilegedIntentsRequired":
+        print("Discord refused the Message Content intent: enable it under Bot > Privileged Gateway "
+              "Intents, or set DISCORD_MESSAGE_CONTENT=false to answer only mentions.", file=sys.stderr)
