@@ -165,6 +165,11 @@ def _dedupe(phrases: list[str], k: int) -> list[str]:
     return out
 
 
+# Openings of background sentences: they describe prior work, not this paper's findings.
+BACKGROUND_OPENINGS = ("recent", "existing", "traditional", "despite", "however", "while",
+                       "although", "current", "conventional", "prior", "previous", "most ")
+
+
 def best_sentence(sentences: list[str], cues: tuple[str, ...], keyphrases: list[str],
                   exclude: set[str] = frozenset(), require_cue: bool = False) -> str | None:
     """The sentence with the most cue words and keyphrases; None when nothing qualifies."""
@@ -177,6 +182,8 @@ def best_sentence(sentences: list[str], cues: tuple[str, ...], keyphrases: list[
         if require_cue and not cue:
             continue
         score = 2 * cue + sum(p in low for p in keyphrases) + (0.5 if i == 0 else 0) - len(s) / 1000
+        if cues is FINDING_CUES and low.startswith(BACKGROUND_OPENINGS):
+            score -= 2.5
         if score > best_score:
             best, best_score = s, score
     return best
