@@ -60,6 +60,22 @@ class Settings(BaseSettings):
     digest_admins: str = ""
     digest_scheduler_interval: float = Field(30.0, gt=0)
 
+    @field_validator("digest_log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        v = v.strip().upper()
+        if v not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return v
+
+    @field_validator("digest_language")
+    @classmethod
+    def _language(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must name a language, e.g. ko or en")
+        return v.lower() if len(v) <= 3 else v
+
     @field_validator("digest_classifier")
     @classmethod
     def _classifier(cls, v: str) -> str:

@@ -42,16 +42,33 @@ class PostLedger:
                           r["state"], r["message_id"] or "", r["thread_id"] or "", r["detail"] or "")
 
     def _write(self, platform: str, channel: str, day: date, language: str, state: str,
-               message_id: str = "", thread_id: str = "", detail: str = "") -> None:
-        with self.store.transaction() as db:
-            db["posts"].upsert({"platform": platform, "channel": channel, "day": day.isoformat(),
-                                "language": language, "state": state, "message_id": message_id,
-                                "thread_id": thread_id, "detail": detail,
-                                "updated_at": time.time()}, pk=("platform", "channel", "day"))
+               message_id: str = "", thread_id: str = "", detail: str = "",
+               keep_posted: bool = False) -> bool:
+        """Upsert the record; with ``keep_posted`` a ``posted`` record is left as it is.
 
-    def mark_pending(self, platform: str, channel: str, day: date, language: str) -> None:
-        """Written BEFORE posting: a crash after this leaves a record to reconcile."""
-        self._write(platform, channel, day, language, PENDING)
+        Returns whether the row was written.
+        """
+        sql = ("insert into posts (platform, channel, day, language, state, message_id, thread_id, "
+               "detail, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+               "on conflict (platform, channel, day) do update set language = excluded.language, "
+               "state = excluded.state, message_id = excluded.message_id, "
+               "thread_id = excluded.thread_id, detail = excluded.detail, "
+               "updated_at = excluded.updated_at")
+        args = [platform, channel, day.isoformat(), language, state, message_id, thread_id, detail,
+                time.time()]
+        if keep_posted:
+            sql += " where posts.state != ?"
+            args.append(POSTED)
+        with self.store.transaction() as db:
+            return db.execute(sql, args).rowcount == 1
+
+    def mark_pending(self, platform: str, channel: str, day: date, language: str) -> bool:
+        """Written BEFORE posting: a crash after this leaves a record to reconcile.
+
+        Never downgrades a ``posted`` record (its message and thread ids would be lost; ``forget``
+        first to post again). Returns whether the record is now pending.
+        """
+        return self._write(platform, channel, day, language, PENDING, keep_posted=True)
 
     def mark_posted(self, platform: str, channel: str, day: date, language: str,
                     message_id: str, thread_id: str = "", detail: str = "") -> None:

@@ -97,6 +97,10 @@ class DigestService:
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
 
+    def end_of_day(self, day: date) -> datetime:
+        """When ``day`` is over in DIGEST_TIMEZONE: after it, its sources are final."""
+        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=self.tz)
+
     def check_day(self, day: date) -> date:
         if day > self.today():
             raise BadDateError(f"{day.isoformat()} is in the future (today is {self.today().isoformat()})")
@@ -129,7 +133,7 @@ class DigestService:
         report = progress or (lambda stage: None)
         report("fetching sources")
         specs = sources or self.settings.source_list
-        collected = self.loader.collect(specs, day)
+        collected = self.loader.collect(specs, day, current=self.today())
         if not collected.papers:
             if collected.errors:
                 offline = any("unreachable" in e for e in collected.errors)
@@ -149,7 +153,8 @@ class DigestService:
             notes.append(f"{fell_back} of {len(labeled)} papers were classified offline "
                          "(the LLM did not label them)")
         digest = self._compose(day, labeled, language, report, notes)
-        self.store.save_day(day, collected.papers, labels, digest)  # one transaction
+        provisional = self.clock() < self.end_of_day(day)
+        self.store.save_day(day, collected.papers, labels, digest, provisional)  # one transaction
         self._log_digest(digest)
         return digest
 
@@ -206,6 +211,13 @@ class DigestService:
                     return self.get_digest(self.today(), language, build_missing=True)
                 raise NotFoundError("no digest stored yet: run `digest build` first")
             day = days[0]
+        if build_missing and self._outdated(day):
+            with self._day_lock(day):  # built while its day was running: build it whole, once
+                if self._outdated(day):
+                    try:
+                        return self.build(day, language=language)
+                    except (SourceError, NoPapersError) as err:
+                        log.warning("rebuild of %s failed (%s): keeping the earlier build", day, err)
         digest = self.store.load_digest(day, language)
         if digest is not None:
             return digest
@@ -218,6 +230,10 @@ class DigestService:
             if build_missing:
                 return self.build(day, language=language)
         raise NotFoundError(f"no digest for {day.isoformat()}")
+
+    def _outdated(self, day: date) -> bool:
+        """A day built while it was still running, now over: its sources have more papers."""
+        return self.store.day_is_provisional(day) and self.clock() >= self.end_of_day(day)
 
     def _day_lock(self, day: date) -> threading.Lock:
         with self._locks_guard:

@@ -108,6 +108,12 @@ def _m006(db: sqlite_utils.Database) -> None:
     db["llm_usage"].add_column("cached", int, not_null_default=0)
 
 
+@migration("007_day_builds")
+def _m007(db: sqlite_utils.Database) -> None:
+    # when a day was last built, and whether its day was still running then (sources not final)
+    db["day_builds"].create({"day": str, "built_at": float, "provisional": int}, pk="day")
+
+
 def _encode(values: Iterable[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
@@ -148,11 +154,15 @@ class Store:
             raise ConfigError(f"cannot open database {self.path}: {err}") from None
         self.lock = threading.RLock()
         self.db = sqlite_utils.Database(conn)
-        if self.path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.migrate()
+        try:
+            if self.path != ":memory:":
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self.migrate()
+        except sqlite3.DatabaseError as err:
+            conn.close()
+            raise ConfigError(f"{self.path} is not a usable SQLite database: {err}") from None
 
     # --- infrastructure ---------------------------------------------------------------
     def migrate(self) -> list[str]:
@@ -165,7 +175,7 @@ class Store:
             for name, fn in MIGRATIONS:
                 if name in done:
                     continue
-                with self.db.conn:
+                with self.db.atomic():  # a migration and its record land together or not at all
                     fn(self.db)
                     self.db["_migrations"].insert({"name": name, "applied_at": time.time()})
                 applied.append(name)
@@ -173,7 +183,11 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
-        with self.lock, self.db.conn:
+        """One atomic unit: everything inside commits together or rolls back together.
+
+        (sqlite-utils commits each statement on its own outside an explicit transaction.)
+        """
+        with self.lock, self.db.atomic():
             yield self.db
 
     def close(self) -> None:
@@ -199,7 +213,7 @@ class Store:
         return {r["arxiv_id"]: paper_from_row(r) for r in rows}
 
     def save_day(self, day: date, papers: list[Paper], labels: dict[str, Classification],
-                 digest: Digest | None = None) -> None:
+                 digest: Digest | None = None, provisional: bool = False) -> None:
         """Record which papers (and categories) make up ``day``, replacing an earlier run.
 
         With ``digest``, the day's papers and its digest are written in one transaction: a crash
@@ -215,8 +229,22 @@ class Store:
             db["papers"].upsert_all([_paper_row(p, now) for p in papers], pk="arxiv_id")
             db.execute("delete from day_papers where day = ?", [day.isoformat()])
             db["day_papers"].insert_all(rows)
+            # digests of the day in other languages were written from the old papers: drop them,
+            # they are composed again from the new ones when asked for
+            keep = digest.language if digest is not None else ""
+            db.execute("delete from summaries where day = ? and language != ?", [day.isoformat(), keep])
+            db.execute("delete from digests where day = ? and language != ?", [day.isoformat(), keep])
+            db["day_builds"].upsert({"day": day.isoformat(), "built_at": now,
+                                     "provisional": int(provisional)}, pk="day")
             if digest is not None:
                 self._write_digest(db, digest)
+
+    def day_is_provisional(self, day: date) -> bool:
+        """True when ``day`` was built while it was still running (its sources were not final)."""
+        with self.lock:
+            row = self.db.execute("select provisional from day_builds where day = ?",
+                                  [day.isoformat()]).fetchone()
+        return bool(row and row[0])
 
     def day_papers(self, day: date) -> list[tuple[Paper, Classification]]:
         with self.lock:

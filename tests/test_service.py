@@ -118,10 +118,10 @@ def test_concurrent_requests_for_a_missing_day_build_it_once(service, hf, monkey
     calls = []
     collect = service.loader.collect
 
-    def slow_collect(specs, day):
+    def slow_collect(specs, day, **kw):
         calls.append(day)
         time.sleep(0.2)
-        return collect(specs, day)
+        return collect(specs, day, **kw)
 
     monkeypatch.setattr(service.loader, "collect", slow_collect)
     results = []
@@ -133,3 +133,53 @@ def test_concurrent_requests_for_a_missing_day_build_it_once(service, hf, monkey
         t.join()
     assert len(calls) == 1 and len(results) == 4
     assert {r.total_papers for r in results} == {6}
+
+
+def test_crash_while_writing_leaves_the_previous_build_whole(service, hf, monkeypatch, fixtures):
+    from digest.store import Store
+
+    service.build(DAY, sources=[hf])
+
+    def crash(db, digest):
+        raise RuntimeError("killed mid-write")
+
+    monkeypatch.setattr(Store, "_write_digest", staticmethod(crash))
+    with pytest.raises(RuntimeError):
+        service.build(DAY, sources=[str(fixtures / "engine/arxiv_rss.xml")])
+    monkeypatch.undo()
+    digest = service.get_digest(DAY)
+    assert digest.total_papers == 6 and len(digest.summaries) == len(digest.counts)
+    assert service.store.db["day_papers"].count == 6
+
+
+def test_a_day_built_while_running_is_rebuilt_whole_once_it_is_over(tmp_path, fixtures):
+    now = [datetime(2024, 11, 22, 10, 0, tzinfo=timezone.utc)]
+    source = tmp_path / "day.json"
+    entries = (fixtures / "engine/hf_day.json").read_text()
+    import json
+
+    source.write_text(json.dumps(json.loads(entries)[:2]))  # the list early in the day
+    service = DigestService(load_settings(digest_sources=str(source)), clock=lambda: now[0])
+    assert service.get_digest(DAY, build_missing=True).total_papers == 2
+    source.write_text(entries)  # the list fills up during the day
+    assert service.get_digest(DAY, build_missing=True).total_papers == 2  # still the same day
+    now[0] = datetime(2024, 11, 23, 9, 0, tzinfo=timezone.utc)
+    assert service.get_digest(DAY, build_missing=True).total_papers == 6  # rebuilt once over
+    source.unlink()  # a later request does not fetch again
+    assert service.get_digest(DAY, build_missing=True).total_papers == 6
+
+
+def test_rebuilding_a_day_drops_other_languages_written_from_old_papers(service, hf, fixtures):
+    service.build(DAY, sources=[hf], language="en")
+    service.build(DAY, sources=[hf, str(fixtures / "engine/arxiv_rss.xml")], language="ko")
+    assert service.get_digest(DAY, "en").total_papers == 8  # recomposed from the new papers
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
+    from digest.errors import ConfigError
+    from digest.store import Store
+
+    bad = tmp_path / "x.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ConfigError, match="not a usable SQLite database"):
+        Store(bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -221,3 +222,48 @@ def test_local_files_never_trigger_network_lookups(fixtures, monkeypatch):
     monkeypatch.setattr(arxiv_api, "API_URL", "http://127.0.0.1:9/{ids}{n}")
     collected = loader().collect([str(fixtures / "engine/hf_day.json")], DAY)
     assert collected.errors == [] and len(collected.papers) == 6
+
+
+def test_malformed_hf_entries_are_skipped_not_fatal(caplog):
+    body = json.dumps([
+        {"paper": {"id": "2411.1", "title": "Good", "summary": "Fine.", "authors": None, "upvotes": "12k"}},
+        {"paper": {"id": "2411.2", "title": "Also good", "summary": "Ok.", "publishedAt": 1732406400}},
+        {"paper": "not an object"}, 42, None,
+    ]).encode()
+    papers = parse(body)
+    assert [(p.arxiv_id, p.popularity) for p in papers] == [("2411.1", 0), ("2411.2", 0)]
+    assert "skipped 3 malformed entries" in caplog.text
+
+
+def test_a_response_cut_off_mid_body_is_a_retried_one_line_error():
+    class Truncating(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "5000")
+            self.end_headers()
+            self.wfile.write(b'[{"paper"')
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Truncating)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        collected = loader(retries=1).collect([f"http://127.0.0.1:{httpd.server_address[1]}/x"], DAY)
+    finally:
+        httpd.shutdown()
+    assert collected.papers == [] and "broken response (IncompleteRead)" in collected.errors[0]
+
+
+def test_undated_feed_urls_are_skipped_for_past_days(feed_server):
+    collected = loader().collect([feed_server.url], DAY, current=date(2024, 11, 25))
+    assert collected.papers == [] and feed_server.requests == []
+    assert "serves only the current announcement" in collected.errors[0]
+    assert len(loader().collect([feed_server.url], DAY, current=DAY).papers) == 3
+
+
+def test_urls_in_messages_hide_credentials():
+    from digest.sources.fetch import display_url
+
+    shown = display_url("https://user:pw@example.org/feed?date=2024-11-22&api_key=SECRET&token=T")
+    assert shown == "https://example.org/feed?date=2024-11-22&api_key=***&token=***"

@@ -56,3 +56,16 @@ def test_digest_round_trip_keeps_order_papers_and_chart(tmp_path):
     assert back.counts == digest.counts and back.chart_png == b"\x89PNG" and back.notes == ("offline",)
     assert store.load_digest(DAY, "ko") is None
     assert store.digest_days() == [DAY]
+
+
+def test_pending_never_overwrites_a_posted_record(tmp_path):
+    from digest.posts import PostLedger
+
+    ledger = PostLedger(Store(tmp_path / "d.db"))
+    assert ledger.mark_pending("slack", "C1", DAY, "ko")
+    ledger.mark_posted("slack", "C1", DAY, "ko", "111.222", "111.222")
+    assert not ledger.mark_pending("slack", "C1", DAY, "ko")
+    record = ledger.get("slack", "C1", DAY)
+    assert record.state == "posted" and record.message_id == "111.222"
+    ledger.forget("slack", "C1", DAY)  # --force
+    assert ledger.mark_pending("slack", "C1", DAY, "ko")

@@ -17,7 +17,7 @@ from digest.config import HF_DAILY_URL
 from digest.errors import SourceError
 from digest.models import Paper
 from digest.sources import arxiv_api, arxiv_rss, hf_daily
-from digest.sources.fetch import PoliteFetcher
+from digest.sources.fetch import PoliteFetcher, display_url
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,11 @@ def merge(batches: list[list[Paper]]) -> list[Paper]:
     return list(merged.values())
 
 
+def _dated(raw: str) -> bool:
+    """Whether a spec names its day: ``{date}`` in it, or the ``hf`` shortcut (a dated API)."""
+    return "{date}" in raw or raw.strip() == "hf"
+
+
 class SourceLoader:
     """Fetches or reads each spec, parses it, and keeps going when one source fails."""
 
@@ -129,10 +134,14 @@ class SourceLoader:
 
     def load(self, spec: SourceSpec) -> list[Paper]:
         body = self.read(spec)
+        where = display_url(spec.location)
         try:
-            return parse(body, spec.forced, spec.location)
+            return parse(body, spec.forced, where)
         except SourceError as err:
-            raise SourceError(f"{spec.location}: {err}") from None
+            raise SourceError(f"{where}: {err}") from None
+        except Exception as err:  # noqa: BLE001 - a parser bug on odd input must not sink the build
+            log.exception("parsing %s failed", where)
+            raise SourceError(f"{where}: malformed content ({type(err).__name__})") from None
 
     def fill_abstracts(self, papers: list[Paper]) -> list[Paper]:
         """Look up missing abstracts with one arXiv API request (ids of up to 100 papers).
@@ -152,12 +161,19 @@ class SourceLoader:
                  sum(1 for i in missing if i in found and found[i].abstract), len(missing))
         return merge([papers, [found[i] for i in missing if i in found]])
 
-    def collect(self, specs: list[str], day: date) -> Collected:
+    def collect(self, specs: list[str], day: date, current: date | None = None) -> Collected:
+        """Papers of ``day`` from every spec. A feed URL without ``{date}`` (arXiv RSS) only
+        serves the current announcement, so it is skipped for other days (``current`` = today).
+        """
         out = Collected()
         batches = []
         online = False
         for raw in specs:
             spec = resolve(raw, day)
+            if spec.is_url and not _dated(raw) and current is not None and day != current:
+                out.errors.append(f"{display_url(spec.location)} serves only the current announcement, "
+                                  f"not {day.isoformat()}: skipped")
+                continue
             online = online or spec.is_url
             try:
                 papers = self.load(spec)
@@ -165,8 +181,8 @@ class SourceLoader:
                 log.error("source failed: %s", err)
                 out.errors.append(str(err))
                 continue
-            log.info("source %s: %d papers", spec.location, len(papers))
-            out.per_source[spec.location] = len(papers)
+            log.info("source %s: %d papers", display_url(spec.location), len(papers))
+            out.per_source[display_url(spec.location)] = len(papers)
             batches.append(papers)
         out.papers = merge(batches)
         if online:  # offline builds (local files) never reach out for abstracts

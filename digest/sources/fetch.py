@@ -4,6 +4,7 @@ one request at a time with a minimum gap per host (arXiv asks for 3 s), ETag/Las
 
 from __future__ import annotations
 
+import http.client
 import logging
 import socket
 import threading
@@ -71,12 +72,16 @@ class PoliteFetcher:
                         return Response(resp.status, resp.read(), resp.headers.get("ETag"),
                                         resp.headers.get("Last-Modified"))
                 except urllib.error.HTTPError as err:
+                    err.close()
                     if err.code == 304:
                         return Response(304, b"", etag, modified)
                     last_error = f"HTTP {err.code}"
                     if err.code not in RETRY_STATUS:
                         break
                     delay = _retry_after(err.headers.get("Retry-After"), self.backoff * 2 ** attempt)
+                except http.client.HTTPException as err:  # e.g. IncompleteRead: cut off mid-body
+                    last_error = f"broken response ({type(err).__name__})"
+                    delay = self.backoff * 2 ** attempt
                 except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as err:
                     reason = getattr(err, "reason", err)
                     last_error = f"unreachable ({reason})"
@@ -84,10 +89,27 @@ class PoliteFetcher:
                         break
                     delay = self.backoff * 2 ** attempt
                 if attempt < self.retries:
-                    log.warning("fetch %s failed (%s), retry %d/%d in %.1fs", url, last_error,
+                    log.warning("fetch %s failed (%s), retry %d/%d in %.1fs", display_url(url), last_error,
                                 attempt + 1, self.retries, delay)
                     self.sleep(delay)
-        raise SourceError(f"cannot fetch {url}: {last_error}")
+        raise SourceError(f"cannot fetch {display_url(url)}: {last_error}")
+
+
+_SECRET_PARAMS = ("key", "token", "secret", "sig", "password", "auth")
+
+
+def display_url(url: str) -> str:
+    """``url`` fit for logs and chat: no user:password, secret-looking query values masked."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host += f":{parts.port}"
+    query = "&".join(
+        f"{k}=***" if any(s in k.lower() for s in _SECRET_PARAMS) else (f"{k}={v}" if sep else k)
+        for k, sep, v in (q.partition("=") for q in parts.query.split("&") if q))
+    return f"{parts.scheme}://{host}{parts.path}" + (f"?{query}" if query else "")
 
 
 def _retry_after(value: str | None, default: float) -> float:

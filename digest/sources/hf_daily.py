@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 
 from digest.errors import SourceError
 from digest.models import Paper, abs_url, base_arxiv_id
 
 NAME = "hf"
+log = logging.getLogger(__name__)
 
 
 def looks_like(body: bytes) -> bool:
@@ -16,8 +18,8 @@ def looks_like(body: bytes) -> bool:
     return head in (b"[", b"{") and b'"paper"' in body[:4000]
 
 
-def _day(value: str | None) -> date | None:
-    if not value:
+def _day(value) -> date | None:
+    if not isinstance(value, str) or not value:
         return None
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
@@ -35,20 +37,41 @@ def parse(body: bytes) -> list[Paper]:
     if not isinstance(data, list):
         raise SourceError("Hugging Face daily papers: expected a JSON list")
     papers = []
+    skipped = 0
     for entry in data:
-        item = entry.get("paper", entry) if isinstance(entry, dict) else None
-        if not isinstance(item, dict) or not item.get("id") or not item.get("title"):
+        try:
+            paper = _paper(entry)
+        except (TypeError, ValueError, AttributeError, KeyError):
+            paper = None
+        if paper is None:
+            skipped += 1
             continue
-        arxiv_id = base_arxiv_id(str(item["id"]))
-        papers.append(Paper(
-            arxiv_id=arxiv_id,
-            title=" ".join(str(item["title"]).split()),
-            abstract=" ".join(str(item.get("summary") or "").split()),
-            authors=tuple(a.get("name", "") for a in item.get("authors", []) if isinstance(a, dict)
-                          and not a.get("hidden")),
-            url=abs_url(arxiv_id),
-            published=_day(item.get("publishedAt") or entry.get("publishedAt")),
-            source=NAME,
-            popularity=int(item.get("upvotes") or 0),
-        ))
+        papers.append(paper)
+    if skipped:
+        log.warning("Hugging Face daily papers: skipped %d malformed entries", skipped)
     return papers
+
+
+def _paper(entry) -> Paper | None:
+    item = entry.get("paper", entry) if isinstance(entry, dict) else None
+    if not isinstance(item, dict) or not item.get("id") or not item.get("title"):
+        return None
+    arxiv_id = base_arxiv_id(str(item["id"]))
+    authors = item.get("authors") or []
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=" ".join(str(item["title"]).split()),
+        abstract=" ".join(str(item.get("summary") or "").split()),
+        authors=tuple(str(a.get("name", "")) for a in authors if isinstance(a, dict) and not a.get("hidden")),
+        url=abs_url(arxiv_id),
+        published=_day(item.get("publishedAt") or entry.get("publishedAt")),
+        source=NAME,
+        popularity=_int(item.get("upvotes")),
+    )
+
+
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0

@@ -80,7 +80,8 @@ async def test_pending_after_a_crash_finds_the_message_and_does_not_post_it_agai
     await post(bot)
     thread_id = fake.threads()[0]["id"]
     fake.messages[thread_id] = fake.messages[thread_id][:1]  # crashed after the first category
-    bot.ledger.mark_pending("discord", CHANNEL_ID, DAY, "en")  # ...so the ledger still says pending
+    bot.ledger.forget("discord", CHANNEL_ID, DAY)  # ...so the ledger still says pending
+    bot.ledger.mark_pending("discord", CHANNEL_ID, DAY, "en")
     record = await post(bot)
     assert record.state == POSTED and record.thread_id == thread_id
     assert len(fake.bot_messages(CHANNEL_ID)) == 1
