@@ -120,7 +120,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _looks_like_day(word: str) -> bool:
-    return word.lower() in ("today", "yesterday") or (len(word) == 10 and word[4] == "-")
+    return word.lower() in ("today", "yesterday", "오늘", "어제") or (len(word) == 10 and word[4] == "-")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:

@@ -830,8 +830,8 @@ class QAService:
         messages = prompts.render(*PROMPT, scope=scope, language=language_name(lang),
                                   papers=prompts.quote_data(sources), thread=thread,
                                   question=prompts.quote_text(question))
-        key = json.dumps([prompts.fingerprint(*PROMPT), question, [h.paper.arxiv_id for h in hits],
-                          turns, lang, retrieval.archive], ensure_ascii=False)
+        # everything the model sees is in the key: the prompt version and the rendered messages
+        key = json.dumps([prompts.fingerprint(*PROMPT), messages], ensure_ascii=False)
         reply = self.llm.complete(kind="qa", messages=messages, max_tokens=700, cache_key=key,
                                   validate=lambda text: _check_reply(text, len(sources)))
         body, numbers = fix_citations(reply, len(sources))

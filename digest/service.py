@@ -205,7 +205,7 @@ class DigestService:
         """The stored digest of ``day`` (default: the latest), composing or building if allowed."""
         language = language or self.settings.digest_language
         if day is None:
-            days = self.store.digest_days(language, limit=1) or self.store.digest_days(limit=1)
+            days = self.store.digest_days(limit=1)  # the newest day, composed in this language if need be
             if not days:
                 if build_missing:
                     return self.get_digest(self.today(), language, build_missing=True)

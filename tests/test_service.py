@@ -183,3 +183,10 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(ConfigError, match="not a usable SQLite database"):
         Store(bad)
+
+
+def test_latest_is_the_newest_day_whatever_language_it_was_built_in(service, hf, fixtures):
+    service.build(date(2024, 11, 21), sources=[hf], language="en")
+    service.build(DAY, sources=[str(fixtures / "engine/arxiv_rss.xml")], language="ko")
+    latest = service.get_digest(language="en")
+    assert latest.day == DAY and latest.language == "en" and "Key themes" in latest.summaries[0].text
