@@ -19,12 +19,18 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ADAPTERS:
         module = importlib.import_module(ADAPTERS[argv[0]])
         return module.main(argv[1:]) or 0
-    if argv and argv[0] in ("-h", "--help", "help"):
-        print(__doc__.strip())
-        print("adapters:", ", ".join(ADAPTERS))
-        return 0
     from bot import runner
 
+    if argv and argv[0] == "help":
+        argv[0] = "--help"
+    if "-h" in argv or "--help" in argv:  # the runner's options, and the adapters
+        parser = runner._parser()
+        parser.usage = "python -m bot [console|slack|discord] [options]"
+        parser.epilog = ("adapters: " + ", ".join(ADAPTERS) + " (python -m bot ADAPTER --help for "
+                         "an adapter's options); with none named, every adapter whose token is set "
+                         "and the daily scheduler run in one process.")
+        parser.print_help()
+        return 0
     return runner.main(argv) or 0
 
 

@@ -31,6 +31,23 @@ log = logging.getLogger("bot.runner")
 
 DRAIN_SECONDS = 30.0
 
+# At DEBUG these SDK loggers print request URLs and bodies: Slack ``response_url``s and Discord
+# interaction webhook URLs embed tokens. They never go below INFO, whatever DIGEST_LOG_LEVEL says.
+SECRET_LOGGERS = ("slack_sdk.webhook", "slack_sdk.web", "discord.http", "discord.webhook",
+                  "discord.gateway")
+
+
+def configure_logging(level: str | int = "INFO", *, fmt: str = "%(asctime)s %(levelname)s %(name)s: %(message)s",
+                      stream=None) -> None:
+    """The bot process' logging: ``level`` (DIGEST_LOG_LEVEL) for everything, except the SDK
+    loggers that leak tokens at DEBUG (:data:`SECRET_LOGGERS`), which stay at INFO or above."""
+    level = logging.getLevelName(level.upper()) if isinstance(level, str) else level
+    if not isinstance(level, int):
+        level = logging.INFO
+    logging.basicConfig(level=level, format=fmt, stream=stream)
+    for name in SECRET_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.INFO))
+
 
 @dataclass
 class Plan:
@@ -97,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     except DigestError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.digest_log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.digest_log_level)
     p = plan(settings)
     if not p.any:
         print(NO_TOKEN, file=sys.stderr)
@@ -189,20 +205,34 @@ async def serve(settings: Settings, p: Plan, args) -> int:
                 log.exception("event=close_failed")
 
 
-async def _supervise(tasks: dict[str, asyncio.Task], stop: asyncio.Event, closers=()) -> int:
-    """Run until a signal, or until one part stops on its own (then stop the rest, exit 1)."""
+async def _supervise(tasks: dict[str, asyncio.Task], stop: asyncio.Event, closers=(),
+                     ends_on_close: frozenset[str] = frozenset({"discord"})) -> int:
+    """Run until a signal, or until one part stops on its own (then stop the rest, exit 1).
+
+    On the way out the parts finish their work in flight first (up to :data:`DRAIN_SECONDS`;
+    a Discord post must not meet a closed session), then the clients are closed, which also ends
+    the Discord gateway (the parts named in ``ends_on_close``, not waited for before the close).
+    Every part's exception is logged, also of those that end after the stop."""
     stopper = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait({*tasks.values(), stopper}, return_when=asyncio.FIRST_COMPLETED)
     rc = 0
+    reported: set[str] = set()
     for name, task in tasks.items():
         if task in done and not stop.is_set():
-            err = task.exception() if not task.cancelled() else None
+            err = _task_error(task)
             log.error("event=component_stopped component=%s cause=%s", name,
-                      f"{type(err).__name__}: {err}" if err else "returned")
+                      f"{type(err).__name__}: {err}" if err else "returned", exc_info=err)
             _explain(name, err)
+            reported.add(name)
             rc = 1
     stop.set()  # Slack finishes its work in flight, the scheduler its tick
-    for close in closers:  # the Discord gateway ends when the client closes
+    names = {task: name for name, task in tasks.items()}
+    pending = [t for t in tasks.values() if not t.done()]
+    if pending:
+        drain = [t for t in pending if names[t] not in ends_on_close]
+        if drain:
+            await asyncio.wait(drain, timeout=DRAIN_SECONDS)
+    for close in closers:  # after the drain: nothing in flight needs the sessions any more
         try:
             await close()
         except Exception:  # noqa: BLE001 - closing on the way out
@@ -211,10 +241,23 @@ async def _supervise(tasks: dict[str, asyncio.Task], stop: asyncio.Event, closer
     if pending:
         _, late = await asyncio.wait(pending, timeout=DRAIN_SECONDS)
         for task in late:
+            log.warning("event=component_cancelled component=%s: not stopped within %gs",
+                        names[task], DRAIN_SECONDS)
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+    for name, task in tasks.items():  # nothing is lost: errors of parts that ended after the stop
+        err = _task_error(task)
+        if err is not None and name not in reported:
+            log.error("event=component_failed component=%s cause=%s: %s", name, type(err).__name__,
+                      err, exc_info=err)
     stopper.cancel()
     return rc
+
+
+def _task_error(task: asyncio.Task) -> BaseException | None:
+    if not task.done() or task.cancelled():
+        return None
+    return task.exception()
 
 
 def _explain(name: str, err: BaseException | None) -> None:
