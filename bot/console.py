@@ -7,6 +7,9 @@ latest), answered as in that digest's thread. ``/quit`` (or end of input) leaves
     python -m bot console --source tests/fixtures/hf_small.json --date 2024-11-22
     echo "/digest help" | python -m bot console
 
+With no ``--source`` and no digest stored yet, it builds yesterday's digest (or ``--date``'s)
+from DIGEST_SOURCES once; offline, it says so in one line and how to start from a file.
+
 The same grammar (``digest.query``) and the same service (``DigestService``) as the Slack and
 Discord adapters; digests are rendered from the report's Markdown with rich, and the chart is
 written to DIGEST_OUT (a terminal cannot show it) with its path printed.
@@ -19,7 +22,7 @@ import getpass
 import logging
 import re
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -50,6 +53,9 @@ TEXT = {
         "no_digest_hint": "Start with --source FILE --date YYYY-MM-DD to build one (e.g. "
                           "--source tests/fixtures/hf_small.json --date 2024-11-22), or run "
                           "`digest build`.",
+        "building": "No digest stored yet: building the digest of {day} from DIGEST_SOURCES…",
+        "auto_failed": "Could not build it ({why}): start with --source PATH --date D (e.g. "
+                       "--source tests/fixtures/hf_small.json --date 2024-11-22).",
         "chart": "Chart: {path}",
         "chart_failed": "Chart not written ({why}).",
         "thread": "Questions now go to the thread of the {day} digest.",
@@ -71,6 +77,9 @@ TEXT = {
         "no_digest_hint": "--source 파일 --date YYYY-MM-DD 로 시작하면 다이제스트를 만듭니다 (예: "
                           "--source tests/fixtures/hf_small.json --date 2024-11-22). "
                           "또는 `digest build` 를 실행하세요.",
+        "building": "저장된 다이제스트가 없어 DIGEST_SOURCES 로 {day} 다이제스트를 만드는 중…",
+        "auto_failed": "만들지 못했습니다 ({why}). --source PATH --date D 로 시작하세요 (예: "
+                       "--source tests/fixtures/hf_small.json --date 2024-11-22).",
         "chart": "차트: {path}",
         "chart_failed": "차트를 저장하지 못했습니다 ({why}).",
         "thread": "이제 질문은 {day} 다이제스트의 스레드로 갑니다.",
@@ -182,6 +191,27 @@ class ConsoleChat:
         if reply.error and not self.service.store.digest_days(limit=1):
             self.say(self.ui["no_digest_hint"], "dim")
 
+    def build_first(self, day: date) -> None:
+        """An empty store and no --source: build ``day`` from the configured sources (DIGEST_SOURCES),
+        once; when that fails (offline, no papers) say so in one line, with the way out."""
+        self.say(self.ui["building"].format(day=day.isoformat()), "dim")
+        sources = logging.getLogger("digest.sources")  # its retries and errors: the line below says it
+        level = sources.level
+        if not log.isEnabledFor(logging.DEBUG):
+            sources.setLevel(logging.CRITICAL)
+        try:
+            digest = self.service.build(day, language=self.language)
+        except Exception as err:  # noqa: BLE001 - offline, a bad source: one line, no traceback
+            log.debug("console: building %s from DIGEST_SOURCES failed", day, exc_info=True)
+            why = (" ".join(str(err).split()) or type(err).__name__)[:300]
+            self.say(self.ui["auto_failed"].format(why=why), "yellow")
+            return
+        finally:
+            sources.setLevel(level)
+        self.say(self.ui["built"].format(day=digest.day.isoformat(), n=digest.total_papers,
+                                         c=len(digest.counts)), "green")
+        self.day = digest.day
+
     def question(self, line: str) -> None:
         answer = self.service.answer(line, day=self.day, history=list(self.history),
                                      user=self.user, language=self.language)
@@ -243,6 +273,9 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
             chat.say(chat.ui["built"].format(day=digest.day.isoformat(), n=digest.total_papers,
                                              c=len(digest.counts)), "green")
             chat.day = digest.day
+        elif not service.store.digest_days(limit=1):
+            yesterday = service.today() - timedelta(days=1)
+            chat.build_first(service.parse_day(args.date) if args.date else yesterday)
         elif args.date:
             chat.day = service.parse_day(args.date)
     except DigestError as err:

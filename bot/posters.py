@@ -27,11 +27,10 @@ A 429 is still possible (limits change, other apps share a workspace): slack_sdk
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -166,18 +165,33 @@ def pace_discord(http, limits: Limits = DISCORD_LIMITS) -> Pacer:
 
 
 # --- posters ---------------------------------------------------------------------------------
-class _FixedDigest:
-    """The service as an adapter sees it, but answering ``get_digest`` with one given digest
-    (the scheduler's, already filtered to a channel's categories): no second build, no LLM."""
+async def post_note(ledger: PostLedger, platform: str, channel: str, day: date, language: str, *,
+                    find: Callable[[], Awaitable[str]], send: Callable[[], Awaitable[str]],
+                    failure: Callable[[Exception], str | None]) -> PostRecord:
+    """The one-line "no papers" note of ``day`` in ``channel``, once, on either platform.
 
-    def __init__(self, service, digest: Digest):
-        self._service, self._digest = service, digest
-
-    def get_digest(self, day=None, language=None, build_missing=False) -> Digest:
-        return self._digest
-
-    def __getattr__(self, name):
-        return getattr(self._service, name)
+    The ledger discipline of the digests: a complete record is final; a pending or failed one
+    may have gone out before a crash, so ``find()`` (the message id of an earlier note, or "")
+    looks for it before anything is resent; else the record is marked pending, ``send()`` posts
+    (returning the message id) and the record is marked posted. An error that ``failure`` names
+    (a platform error code) marks the record failed; any error is raised on to the scheduler.
+    """
+    record = await asyncio.to_thread(ledger.get, platform, channel, day)
+    if is_complete(record):
+        return record
+    message_id = await find() if record is not None else ""
+    if not message_id:
+        await asyncio.to_thread(ledger.mark_pending, platform, channel, day, language)
+        try:
+            message_id = await send()
+        except Exception as err:
+            code = failure(err)
+            if code is not None:
+                await asyncio.to_thread(ledger.mark_failed, platform, channel, day, language, code)
+            raise
+    await asyncio.to_thread(ledger.mark_posted, platform, channel, day, language, message_id, "",
+                            NOTE_DETAIL)
+    return await asyncio.to_thread(ledger.get, platform, channel, day)
 
 
 class SlackPoster:
@@ -198,27 +212,18 @@ class SlackPoster:
     async def note(self, channel: str, day: date, language: str, text: str) -> PostRecord:
         from slack_sdk.errors import SlackApiError
 
-        record = await asyncio.to_thread(self.ledger.get, self.platform, channel, day)
-        if is_complete(record):
-            return record
-        ts = ""
-        if record is not None:  # pending or failed: it may have gone out before a crash
-            ts = await self._find_note(channel, day)
-        if not ts:
-            await asyncio.to_thread(self.ledger.mark_pending, self.platform, channel, day, language)
-            try:
-                resp = await self.client.chat_postMessage(
-                    channel=channel, text=text,
-                    metadata={"event_type": NOTE_EVENT_TYPE,
-                              "event_payload": {"day": day.isoformat(), "language": language}})
-            except SlackApiError as err:
-                code = str(err.response.get("error") or "error")
-                await asyncio.to_thread(self.ledger.mark_failed, self.platform, channel, day, language, code)
-                raise
-            ts = resp["ts"]
-        await asyncio.to_thread(self.ledger.mark_posted, self.platform, channel, day, language, ts, "",
-                                NOTE_DETAIL)
-        return await asyncio.to_thread(self.ledger.get, self.platform, channel, day)
+        async def send() -> str:
+            resp = await self.client.chat_postMessage(
+                channel=channel, text=text,
+                metadata={"event_type": NOTE_EVENT_TYPE,
+                          "event_payload": {"day": day.isoformat(), "language": language}})
+            return resp["ts"]
+
+        def failure(err: Exception) -> str | None:
+            return str(err.response.get("error") or "error") if isinstance(err, SlackApiError) else None
+
+        return await post_note(self.ledger, self.platform, channel, day, language,
+                               find=lambda: self._find_note(channel, day), send=send, failure=failure)
 
     async def _find_note(self, channel: str, day: date) -> str:
         resp = await self.client.conversations_history(channel=channel, include_all_metadata=True,
@@ -243,37 +248,31 @@ class DiscordPoster:
     async def post(self, channel: str, digest: Digest) -> PostRecord:
         from bot.discord.post import post_daily
 
-        if "digest" in inspect.signature(post_daily).parameters:
-            return await post_daily(self.client, self.service, self.ledger, self.state, channel,
-                                    digest.day, digest.language, digest=digest)
-        return await post_daily(self.client, _FixedDigest(self.service, digest), self.ledger,
-                                self.state, channel, digest.day, digest.language)
+        return await post_daily(self.client, self.service, self.ledger, self.state, channel,
+                                digest.day, digest.language, digest=digest)
 
     async def note(self, channel: str, day: date, language: str, text: str) -> PostRecord:
         import discord
 
         from bot.discord.post import nonce
 
-        record = await asyncio.to_thread(self.ledger.get, self.platform, channel, day)
-        if is_complete(record):
-            return record
         target = self.client.get_partial_messageable(int(channel))
-        message_id = ""
-        if record is not None:  # pending or failed: it may have gone out before a crash
+
+        async def find() -> str:
             async for message in target.history(limit=NOTE_HISTORY):
                 if message.author.id == self.client.user.id and message.content == text:
-                    message_id = str(message.id)
-                    break
-        if not message_id:
-            await asyncio.to_thread(self.ledger.mark_pending, self.platform, channel, day, language)
-            try:
-                sent = await target.send(content=text, nonce=nonce(channel, day, "note"),
-                                         allowed_mentions=discord.AllowedMentions.none())
-            except discord.HTTPException as err:
-                await asyncio.to_thread(self.ledger.mark_failed, self.platform, channel, day, language,
-                                        f"{err.status}/{err.code}: {err.text}"[:300])
-                raise
-            message_id = str(sent.id)
-        await asyncio.to_thread(self.ledger.mark_posted, self.platform, channel, day, language,
-                                message_id, "", NOTE_DETAIL)
-        return await asyncio.to_thread(self.ledger.get, self.platform, channel, day)
+                    return str(message.id)
+            return ""
+
+        async def send() -> str:
+            sent = await target.send(content=text, nonce=nonce(channel, day, "note"),
+                                     allowed_mentions=discord.AllowedMentions.none())
+            return str(sent.id)
+
+        def failure(err: Exception) -> str | None:
+            if isinstance(err, discord.HTTPException):
+                return f"{err.status}/{err.code}: {err.text}"[:300]
+            return None
+
+        return await post_note(self.ledger, self.platform, channel, day, language,
+                               find=find, send=send, failure=failure)

@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass, field
 
 from bot import posters as pacing
+from bot.logs import LOG_FORMAT, SECRET_LOGGERS, configure_logging  # noqa: F401 (re-exported)
 from bot.posters import DiscordPoster, SlackPoster
 from bot.scheduler import Scheduler
 from digest.config import Settings, get_settings
@@ -33,22 +34,6 @@ DRAIN_SECONDS = 30.0
 
 # At DEBUG these SDK loggers print request URLs and bodies: Slack ``response_url``s and Discord
 # interaction webhook URLs embed tokens. They never go below INFO, whatever DIGEST_LOG_LEVEL says.
-SECRET_LOGGERS = ("slack_sdk.webhook", "slack_sdk.web", "discord.http", "discord.webhook",
-                  "discord.gateway")
-
-
-def configure_logging(level: str | int = "INFO", *, fmt: str = "%(asctime)s %(levelname)s %(name)s: %(message)s",
-                      stream=None) -> None:
-    """The bot process' logging: ``level`` (DIGEST_LOG_LEVEL) for everything, except the SDK
-    loggers that leak tokens at DEBUG (:data:`SECRET_LOGGERS`), which stay at INFO or above."""
-    level = logging.getLevelName(level.upper()) if isinstance(level, str) else level
-    if not isinstance(level, int):
-        level = logging.INFO
-    logging.basicConfig(level=level, format=fmt, stream=stream)
-    for name in SECRET_LOGGERS:
-        logging.getLogger(name).setLevel(max(level, logging.INFO))
-
-
 @dataclass
 class Plan:
     slack: str | None = None  # "socket" | "http" | "post-only"

@@ -6,14 +6,23 @@ import io
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from openai_stub import TEST_KEY, Reply, stub  # noqa: F401
 
 from bot.console import main
 
 DAY = "2024-11-22"
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def offline_sources(monkeypatch, tmp_path):
+    """An empty store makes the console build yesterday from DIGEST_SOURCES: never the network
+    here, a local file that does not exist (as offline) unless a test says otherwise."""
+    monkeypatch.setenv("DIGEST_SOURCES", f"hf:{tmp_path}/missing/hf_{{date}}.json")
 
 
 def run(lines: list[str], *args: str) -> str:
@@ -110,3 +119,27 @@ def test_piped_from_a_shell(tmp_path):
                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "/digest usage" in done.stdout and "you> /digest help" in done.stdout
+
+
+def test_without_source_an_empty_store_builds_yesterday_from_digest_sources(fixtures, monkeypatch):
+    monkeypatch.setenv("DIGEST_SOURCES", f"hf:{fixtures / 'hf_small.json'}")
+    from digest.config import load_settings
+    from digest.service import DigestService
+
+    yesterday = (DigestService(load_settings()).today() - timedelta(days=1)).isoformat()
+    shown = run(["/digest"], "--language", "en")
+    assert f"building the digest of {yesterday} from DIGEST_SOURCES" in shown
+    assert f"Built the digest of {yesterday}: 8 papers in 7 categories." in shown
+    assert "Daily Artificial Intelligence Insights : Papers" in shown and "no digest stored yet" not in shown
+    again = run([], "--language", "en")  # stored now: no second build
+    assert "building" not in again and "Built" not in again
+
+
+def test_offline_without_source_says_how_to_start_in_one_line(capsys):
+    shown = run(["/digest"], "--language", "en")
+    failed = [line for line in shown.splitlines() if line.startswith("Could not build it")]
+    assert len(failed) == 1 and "no such file" in failed[0]
+    assert "--source PATH --date D" in failed[0]
+    assert "no digest stored yet" in shown  # the session goes on
+    err = capsys.readouterr().err
+    assert "Traceback" not in shown + err and "source failed" not in err

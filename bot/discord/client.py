@@ -4,8 +4,8 @@
   questions in digest threads (never syncs commands on start);
 * ``--sync [--guild ID]``: register ``/digest`` with Discord only if it changed, then exit;
 * ``--invite``: print the URL that adds the bot to a server with the permissions it needs;
-* ``--post-now CHANNEL_ID [--date D] [--language L] [--force]``: post a day's digest over REST
-  (no gateway) once per (channel, day), then exit.
+* ``--post-now CHANNEL_ID [--date D] [--language L] [--force]``: post a day's digest (default:
+  yesterday, the last complete day) over REST (no gateway) once per (channel, day), then exit.
 
 Settings: ``DISCORD_TOKEN`` (required), ``DISCORD_API_URL`` (REST base, e.g. a fake server in
 tests), ``DISCORD_MESSAGE_CONTENT`` (ask for the privileged message-content intent; off: only
@@ -18,11 +18,12 @@ import argparse
 import asyncio
 import logging
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import discord
 from discord import app_commands
 
+from bot.logs import configure_logging
 from bot.discord.commands import DigestCommands
 from bot.discord.post import PLATFORM, post_daily
 from bot.discord.threads import ThreadQA
@@ -164,7 +165,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="print the URL that adds the bot to a server with the permissions it needs")
     p.add_argument("--post-now", type=int, metavar="CHANNEL_ID",
                    help="post a day's digest to this channel over REST (no gateway), then exit")
-    p.add_argument("--date", metavar="D", help="with --post-now: YYYY-MM-DD, today or yesterday (default: today)")
+    p.add_argument("--date", metavar="D",
+                   help="with --post-now: YYYY-MM-DD, today or yesterday (default: yesterday, the last "
+                        "complete day; today's papers are still coming in)")
     p.add_argument("--language", metavar="L", help="with --post-now: the digest's language (default: DIGEST_LANGUAGE)")
     p.add_argument("--force", action="store_true",
                    help="with --post-now: post even if this day was already posted to the channel")
@@ -244,8 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             print("DISCORD_TOKEN is not set: create a bot in the Discord Developer Portal and put its "
                   "token in .env (see docs/discord.md).", file=sys.stderr)
             return 2
-        logging.basicConfig(level=settings.digest_log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(settings.digest_log_level)
         configure_api(settings.discord_api_url)
         token = settings.discord_token.get_secret_value()
         if args.invite:
@@ -256,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.sync:
             return asyncio.run(_sync(service, token, args.guild))
         if args.post_now is not None:
-            day = service.parse_day(args.date) if args.date else service.today()
+            # default: yesterday, a complete day (today's would be posted half-filled)
+            day = service.parse_day(args.date) if args.date else service.today() - timedelta(days=1)
             return asyncio.run(_post_now(service, token, args.post_now, day, args.language, args.force))
     except DigestError as err:
         print(err, file=sys.stderr)

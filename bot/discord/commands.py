@@ -18,6 +18,7 @@ from bot.discord import render
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import DigestQuery
 from digest.query import language_code, parse_query
+from digest.subscriptions import handle_subscription_command
 from digest.taxonomy import Taxonomy, normalize
 
 if TYPE_CHECKING:
@@ -27,13 +28,13 @@ log = logging.getLogger(__name__)
 
 CONFIG_KINDS = frozenset({"subscribe", "unsubscribe", "settings"})
 RECENT_DAYS = 7
+DAYS_TTL = 60.0  # seconds the recent days offered by autocomplete are reused
+DAYS_WAIT = 0.5  # the most autocomplete waits for the database before answering without it
 
 _TEXT = {
     "en": {
         "needs_manage": "Changing this server's digest settings needs the **Manage Server** permission.",
         "guild_only": "Digest settings belong to a server channel: use this command in a server.",
-        "not_yet": "Daily subscriptions from Discord are not available yet. For now an operator posts "
-                   "a day with `python -m bot discord --post-now CHANNEL_ID`.",
         "failed": "Sorry, something went wrong while preparing the digest. Please try again later.",
         "post": "Post to channel",
         "latest": "latest digest",
@@ -43,8 +44,6 @@ _TEXT = {
     "ko": {
         "needs_manage": "이 서버의 다이제스트 설정을 바꾸려면 **서버 관리(Manage Server)** 권한이 필요합니다.",
         "guild_only": "다이제스트 설정은 서버 채널 단위입니다: 서버에서 이 명령을 사용하세요.",
-        "not_yet": "Discord에서 매일 구독하는 기능은 아직 제공되지 않습니다. 지금은 운영자가 "
-                   "`python -m bot discord --post-now CHANNEL_ID`로 게시합니다.",
         "failed": "다이제스트를 준비하는 중 문제가 생겼습니다. 잠시 후 다시 시도하세요.",
         "post": "채널에 게시",
         "latest": "최신 다이제스트",
@@ -145,6 +144,9 @@ class DigestCommands:
     def __init__(self, bot: DigestBot, build_missing: bool = True):
         self.bot = bot
         self.build_missing = build_missing
+        self._days: list[date] | None = None  # recent digest days for autocomplete
+        self._days_at = 0.0
+        self._days_task: asyncio.Future | None = None
 
         @app_commands.command(name="digest", description="AI paper digest: a day, a category, help")
         @app_commands.describe(
@@ -165,9 +167,32 @@ class DigestCommands:
     def language(self) -> str:
         return self.bot.service.settings.digest_language
 
+    async def recent_days(self) -> list[date]:
+        """The recent digest days, from memory: autocomplete must answer within 3 s and the
+        database may wait behind a build's lock. A stale list is refreshed in a worker thread
+        (one at a time), waited for at most ``DAYS_WAIT`` seconds; meanwhile the last list serves."""
+        loop = asyncio.get_running_loop()
+        stale = self._days is None or loop.time() - self._days_at > DAYS_TTL
+        if stale and (self._days_task is None or self._days_task.done()):
+            self._days_task = asyncio.ensure_future(self._refresh_days())
+        if stale and self._days_task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._days_task), DAYS_WAIT)
+            except Exception:  # slow (TimeoutError) or failed: answer from what we have
+                pass
+        return list(self._days or [])
+
+    async def _refresh_days(self) -> None:
+        try:
+            days = await asyncio.to_thread(self.bot.service.store.digest_days, None, RECENT_DAYS)
+        except Exception:
+            log.exception("discord: reading the recent digest days failed")
+            return
+        self._days, self._days_at = days, asyncio.get_running_loop().time()
+
     async def complete(self, current: str) -> list[app_commands.Choice[str]]:
         service = self.bot.service
-        days = await asyncio.to_thread(service.store.digest_days, None, RECENT_DAYS)
+        days = await self.recent_days()
         return [app_commands.Choice(name=n, value=v)
                 for n, v in suggestions(current, service.taxonomy, days, self.language)]
 
@@ -175,8 +200,15 @@ class DigestCommands:
         service = self.bot.service
         parsed = parse_query(query, service.taxonomy, service.today(), language=self.language)
         if parsed.kind in CONFIG_KINDS:
-            reply = await asyncio.to_thread(self.config_reply, interaction, parsed)
-            await interaction.response.send_message(reply, ephemeral=True)
+            # acknowledge within Discord's 3 s first: the database may wait behind a build's lock
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            try:
+                reply = await asyncio.to_thread(self.config_reply, interaction, parsed)
+            except Exception:
+                log.exception("discord: /digest %s failed", parsed.kind)
+                reply = text(self.language, "failed")
+            await interaction.followup.send(reply, ephemeral=True,
+                                            allowed_mentions=discord.AllowedMentions.none())
             return
         ephemeral = not public or parsed.kind == "error"  # a mistake is shown only to its author
         await self.answer(interaction, parsed, self.language, ephemeral=ephemeral,
@@ -190,10 +222,6 @@ class DigestCommands:
         if interaction.guild_id is None:
             return text(self.language, "guild_only")
         manage = bool(interaction.permissions.manage_guild)
-        try:
-            from digest.subscriptions import handle_subscription_command
-        except ImportError:  # an engine without subscriptions: the gate alone
-            return text(self.language, "not_yet" if manage else "needs_manage")
         return handle_subscription_command(query, PLATFORM, str(interaction.channel_id),
                                            str(interaction.user.id), manage,
                                            service=self.bot.service, language=self.language)

@@ -12,8 +12,11 @@ a logged-in client (REST; no gateway):
 6. the ledger says ``posted`` with the message and thread ids.
 
 A record left ``pending`` or ``failed`` (crash, lost permission, outage) is reconciled on the next
-call: the channel's recent messages are searched for the day's message, the thread is reused,
-and only the category messages not already in it are sent. Nothing is posted twice.
+call: the channel's recent messages (up to ``HISTORY_LIMIT``, paged) are searched for the day's
+header messages (each carries a footer marker), only the missing ones are sent, the thread is
+reused, and only the category messages not already in it are sent. Nothing is posted twice.
+The database calls run in worker threads: a build holding the store's lock never blocks the
+event loop (and with it the gateway heartbeat).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from digest.render import chart_filename
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
-HISTORY_LIMIT = 50  # the channel messages searched for an earlier post of the day
+HISTORY_LIMIT = 200  # the channel messages searched for an earlier post of the day (2 requests)
+THREAD_HISTORY_LIMIT = 200  # the thread messages searched for categories already posted
 THREAD_ARCHIVE_MINUTES = 10080  # a week: the thread stays open for questions
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
@@ -63,23 +67,30 @@ def _footers(message: discord.Message) -> set[str]:
     return {e.footer.text for e in message.embeds if e.footer and e.footer.text}
 
 
+async def find_markers(channel: discord.abc.Messageable, markers: set[str], bot_id: int,
+                       limit: int) -> dict[str, discord.Message]:
+    """The bot's messages carrying ``markers`` among the last ``limit`` of a channel or thread.
+
+    discord.py pages backwards with ``before`` (100 a request), so at most ``limit / 100``
+    requests; the scan stops as soon as every marker is found."""
+    found: dict[str, discord.Message] = {}
+    if not markers:
+        return found
+    async for message in channel.history(limit=limit):
+        if message.author.id != bot_id or message.type is not discord.MessageType.default:
+            continue
+        for marker in _footers(message) & markers:
+            found.setdefault(marker, message)
+        if len(found) == len(markers):
+            break
+    return found
+
+
 async def find_daily_message(channel: discord.abc.Messageable, day: date, bot_id: int,
                              limit: int = HISTORY_LIMIT) -> discord.Message | None:
-    """The bot's post of ``day`` among the channel's recent messages, if it is there."""
+    """The bot's post of ``day`` (its first message) among the channel's recent messages."""
     marker = render.daily_footer(day)
-    async for message in channel.history(limit=limit):
-        if (message.author.id == bot_id and message.type is discord.MessageType.default
-                and marker in _footers(message)):
-            return message
-    return None
-
-
-async def _posted_footers(thread: discord.abc.Messageable, bot_id: int, limit: int = 100) -> set[str]:
-    found: set[str] = set()
-    async for message in thread.history(limit=limit):
-        if message.author.id == bot_id:
-            found |= _footers(message)
-    return found
+    return (await find_markers(channel, {marker}, bot_id, limit)).get(marker)
 
 
 async def _start_thread(client: discord.Client, channel_id: int, message_id: int, name: str) -> int:
@@ -112,7 +123,7 @@ async def post_daily(client: discord.Client, service, ledger: PostLedger, state:
     key = str(channel_id)
     language = language or service.settings.digest_language
     day = day or service.today()
-    record = ledger.get(PLATFORM, key, day)
+    record = await asyncio.to_thread(ledger.get, PLATFORM, key, day)
     if record is not None and record.state == POSTED and not force:
         log.info("discord: %s already posted to channel %s (message %s)", day, key, record.message_id)
         return record
@@ -120,37 +131,43 @@ async def post_daily(client: discord.Client, service, ledger: PostLedger, state:
         digest = await asyncio.to_thread(service.get_digest, day, language, True)
     salt = ""
     if force and record is not None:
-        ledger.forget(PLATFORM, key, day)
+        await asyncio.to_thread(ledger.forget, PLATFORM, key, day)
         record, salt = None, f"force-{time.time_ns()}"  # a new nonce: Discord must not dedupe it
     reconcile = record is not None  # pending (a crash) or failed: some messages may be out
-    ledger.mark_pending(PLATFORM, key, day, language)
+    await asyncio.to_thread(ledger.mark_pending, PLATFORM, key, day, language)
 
     bot_id = client.user.id
     channel = client.get_partial_messageable(channel_id)
     message_id = thread_id = 0
     try:
-        found = await find_daily_message(channel, day, bot_id) if reconcile else None
-        if found is not None:
-            message_id = found.id
-            log.info("discord: reconciled %s in channel %s: message %s exists", day, key, message_id)
-        else:
-            header = render.daily_header(digest, attachment_limit)
-            sent = [await channel.send(**to_kwargs(p, digest), nonce=nonce(key, day, "head", i, salt))
-                    for i, p in enumerate(header)]
-            message_id = sent[0].id
+        header = render.daily_header(digest, attachment_limit)
+        markers = {p.footer for p in header if p.footer}
+        found = await find_markers(channel, markers, bot_id, HISTORY_LIMIT) if reconcile else {}
+        first: discord.Message | None = found.get(header[0].footer)
+        for i, payload in enumerate(header):  # only the parts not already out (all, normally)
+            if payload.footer in found:
+                continue
+            sent = await channel.send(**to_kwargs(payload, digest), nonce=nonce(key, day, "head", i, salt))
+            first = first or sent
+        message_id = first.id
+        if found:
+            log.info("discord: reconciled %s in channel %s: %d of %d header messages exist (first %s)",
+                     day, key, len(found), len(header), message_id)
         thread_id = await _start_thread(client, channel_id, message_id, render.thread_name(digest))
-        state.link_thread(PLATFORM, key, str(thread_id), day, language)
+        await asyncio.to_thread(state.link_thread, PLATFORM, key, str(thread_id), day, language)
         thread = client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
-        done = await _posted_footers(thread, bot_id) if reconcile else set()
-        for i, payload in enumerate(render.thread_payloads(digest)):
+        payloads = render.thread_payloads(digest)
+        wanted = {p.footer for p in payloads if p.footer}
+        done = set(await find_markers(thread, wanted, bot_id, THREAD_HISTORY_LIMIT)) if reconcile else set()
+        for i, payload in enumerate(payloads):
             if payload.footer and payload.footer in done:
                 continue
             await thread.send(**to_kwargs(payload, digest), nonce=nonce(thread_id, day, i, salt))
     except discord.HTTPException as err:
         detail = f"{type(err).__name__} {err.status}/{err.code}: {err.text}"[:500]
-        ledger.mark_failed(PLATFORM, key, day, language, detail)
+        await asyncio.to_thread(ledger.mark_failed, PLATFORM, key, day, language, detail)
         log.warning("discord: posting %s to channel %s failed: %s", day, key, detail)
         raise
-    ledger.mark_posted(PLATFORM, key, day, language, str(message_id), str(thread_id))
+    await asyncio.to_thread(ledger.mark_posted, PLATFORM, key, day, language, str(message_id), str(thread_id))
     log.info("discord: posted %s to channel %s (message %s, thread %s)", day, key, message_id, thread_id)
-    return ledger.get(PLATFORM, key, day)
+    return await asyncio.to_thread(ledger.get, PLATFORM, key, day)

@@ -8,6 +8,7 @@ code-point count Discord checks), so a payload that passes here passes Discord.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -252,9 +253,13 @@ def _with_footers(messages: list[list[discord.Embed]], footers: list[str]) -> li
 
 
 # --- whole messages --------------------------------------------------------------------------
-def daily_footer(day: date) -> str:
-    """The marker of a day's post in a channel (found again when reconciling after a crash)."""
-    return f"{BRAND} · {day.isoformat()}"
+def daily_footer(day: date, part: int = 1, parts: int = 1) -> str:
+    """The marker of a day's post in a channel (found again when reconciling after a crash).
+
+    Every message of a multi-message header carries its own marker (``… · 2/3``), so a crash
+    between them is completed from the first missing one."""
+    base = f"{BRAND} · {day.isoformat()}"
+    return f"{base} · {part}/{parts}" if parts > 1 else base
 
 
 def category_footer(day: date, category: str, part: int = 1, parts: int = 1) -> str:
@@ -274,7 +279,8 @@ def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMI
         embeds[-1].description = clip(f"{embeds[-1].description}\n_{word(digest.language, 'chart_too_big')}_",
                                       DESCRIPTION)
     messages = pack(embeds)
-    payloads = _with_footers(messages, [daily_footer(digest.day)] + [""] * (len(messages) - 1))
+    payloads = _with_footers(messages, [daily_footer(digest.day, i + 1, len(messages))
+                                        for i in range(len(messages))])
     payloads[0].chart = chart
     return payloads
 
@@ -324,11 +330,40 @@ def quiet_links(text: str) -> str:
     return _BARE_URL.sub(r"<\1>", text)
 
 
+#: Hosts (and their subdomains) whose masked links ``[label](url)`` an answer may keep.
+TRUSTED_LINK_HOSTS = ("arxiv.org", "huggingface.co")
+_MASKED_LINK = re.compile(
+    r"\[(?P<label>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]"  # [label], one level of [] inside
+    r"\(\s*<?(?P<url>[^\s()<>]+(?:\([^\s()<>]*\)[^\s()<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
+
+
+def _trusted_host(host: str) -> bool:
+    return any(host == h or host.endswith("." + h) for h in TRUSTED_LINK_HOSTS)
+
+
+def unmask_links(text: str) -> str:
+    """``[label](url)`` kept only for arxiv.org / huggingface.co; any other target is shown as
+    ``label (host)``, so a trusted-looking label cannot hide where a link goes."""
+    def sub(m: re.Match[str]) -> str:
+        label, url = m["label"].strip(), m["url"]
+        try:
+            host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        except ValueError:
+            host = ""
+        if host and _trusted_host(host) and urlsplit(url).scheme in ("http", "https"):
+            return m[0]
+        if not host:  # no web address: the label alone
+            return label
+        return f"{label} ({host})" if label else f"({host})"
+    return _MASKED_LINK.sub(sub, text)
+
+
 def answer_payloads(answer: Answer, language: str, max_sources: int = 10) -> list[Payload]:
     """A thread answer: the text (split at 2000, no link previews) and, last, an embed linking
     the cited papers the text does not already link."""
-    payloads = text_payloads(quiet_links(answer.text))
-    missing = [p for p in answer.cited if p.link not in answer.text][:max_sources]
+    shown = quiet_links(unmask_links(answer.text))
+    payloads = text_payloads(shown)
+    missing = [p for p in answer.cited if p.link not in shown][:max_sources]
     if missing:
         lines = [paper_line(p) for p in missing]
         description = _lines_to_values(lines, DESCRIPTION)[0]

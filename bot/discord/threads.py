@@ -8,6 +8,8 @@
   it is answered, so a gateway replay (RESUME) or a restart never answers it twice.
 * Without the ``message_content`` intent, Discord sends the text only of messages that mention
   the bot: then only mentions are answered, in threads too.
+* Every database call runs in a worker thread: the store's lock may be held by a build, and the
+  event loop (the gateway heartbeat) must never wait for it.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class ThreadQA:
         thread_id = int(data["id"])
         self._parents[thread_id] = message.channel.id
         if day is not None:
-            self.bot.state.link_thread(PLATFORM, str(message.channel.id), str(thread_id), day, language)
+            await asyncio.to_thread(self.bot.state.link_thread, PLATFORM, str(message.channel.id),
+                                    str(thread_id), day, language)
         target = self.bot.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
         return target, str(message.channel.id), str(thread_id)
 
@@ -96,13 +99,14 @@ class ThreadQA:
         mentioned = any(u.id == me.id for u in message.mentions)
         where = await self._thread_of(message.channel)
         state = self.bot.state
-        link = state.thread_digest(PLATFORM, str(where[0]), str(where[1])) if where else None
+        link = (await asyncio.to_thread(state.thread_digest, PLATFORM, str(where[0]), str(where[1]))
+                if where else None)
         if link is None and not mentioned:
             return
         if link is not None and not mentioned and not self.bot.message_content:
             return  # without the intent Discord sends no text here: nothing to answer
         question = " ".join(re.sub(rf"<@!?{me.id}>", " ", message.content or "").split())
-        if not state.claim_event(PLATFORM, f"message:{message.id}"):
+        if not await asyncio.to_thread(state.claim_event, PLATFORM, f"message:{message.id}"):
             log.info("discord: message %s already answered", message.id)
             return
         sent = False
@@ -117,7 +121,7 @@ class ThreadQA:
                 pass
         finally:
             if not sent:
-                state.release_event(PLATFORM, f"message:{message.id}")
+                await asyncio.to_thread(state.release_event, PLATFORM, f"message:{message.id}")
 
     async def _answer(self, message: discord.Message, question: str, where, link) -> bool:
         service, state = self.bot.service, self.bot.state
@@ -127,13 +131,14 @@ class ThreadQA:
         else:
             language = service.settings.digest_language
             target, channel_key, thread_key = await self._open_thread(message, question, where, language)
-            day = (state.thread_digest(PLATFORM, channel_key, thread_key) or (None,))[0]
+            day = (await asyncio.to_thread(state.thread_digest, PLATFORM, channel_key, thread_key)
+                   or (None,))[0]
         history = await asyncio.to_thread(state.history, PLATFORM, channel_key, thread_key)
         user = str(message.author.id)
         async with target.typing():
             answer = await asyncio.to_thread(service.answer, question, day=day, history=history,
                                              user=user, language=language)
-        state.add_turn(PLATFORM, channel_key, thread_key, "user", question, user=user)
+        await asyncio.to_thread(state.add_turn, PLATFORM, channel_key, thread_key, "user", question, user=user)
         sent = False
         for i, payload in enumerate(render.answer_payloads(answer, language)):
             kwargs = to_kwargs(payload)
@@ -141,5 +146,5 @@ class ThreadQA:
                 kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
             await target.send(**kwargs)
             sent = True
-        state.add_turn(PLATFORM, channel_key, thread_key, "assistant", answer.text)
+        await asyncio.to_thread(state.add_turn, PLATFORM, channel_key, thread_key, "assistant", answer.text)
         return sent

@@ -4,7 +4,8 @@
     python -m bot slack --http --port 3000       HTTP mode: Slack POSTs to /slack/events
                                                  (SLACK_BOT_TOKEN + SLACK_SIGNING_SECRET)
     python -m bot slack --post-now C0123456789 [--date 2024-11-24] [--force]
-                                                 post a day's digest now (Web API only)
+                                                 post a day's digest now (Web API only;
+                                                 default day: yesterday)
 
 ``SLACK_API_URL`` overrides the Web API base URL. Every engine call runs in a worker thread, and
 every slow piece of work after the ack in a tracked task, so the event loop and the 3-second
@@ -21,7 +22,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Coroutine
-from datetime import date
+from datetime import date, timedelta
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -29,6 +30,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.logs import configure_logging
 from bot.slack import commands, render, threads
 from bot.slack.client import error_code, make_client, secret
 from bot.slack.post import PLATFORM, post_daily
@@ -231,7 +233,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="0.0.0.0", help="HTTP mode address (default 0.0.0.0)")
     p.add_argument("--post-now", metavar="CHANNEL_ID",
                    help="post the digest to this channel now (its ID, e.g. C0123456789) and exit")
-    p.add_argument("--date", metavar="YYYY-MM-DD", help="with --post-now: the day (default today)")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="with --post-now: the day (default yesterday, the last complete day; "
+                        "today's papers are still coming in)")
     p.add_argument("--language", help="with --post-now: the digest language (default DIGEST_LANGUAGE)")
     p.add_argument("--force", action="store_true",
                    help="with --post-now: post even if that day was already posted to the channel")
@@ -245,7 +249,8 @@ async def post_now(settings: Settings, channel: str, day_text: str | None, langu
                           "(channel details -> bottom of the About tab)")
     service = DigestService(settings)
     client = make_client(settings)
-    day = service.parse_day(day_text) if day_text else service.today()
+    # default: yesterday, the last complete day (today's is still half-filled), as the scheduler
+    day = service.parse_day(day_text) if day_text else service.today() - timedelta(days=1)
     ledger, state = PostLedger(service.store), ChatState(service.store)
     before = ledger.get(PLATFORM, channel, day)
     record = await post_daily(client, service, ledger, state, channel, day, language, force)
@@ -278,8 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = get_settings()
-        logging.basicConfig(level=settings.digest_log_level.upper(),
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(settings.digest_log_level)
         if (args.date or args.force or args.language) and not args.post_now:
             raise ConfigError("--date, --language and --force go with --post-now CHANNEL_ID")
         if not secret(settings.slack_bot_token):

@@ -27,13 +27,16 @@ def api_url(settings: Settings) -> str:
 
 
 def make_client(settings: Settings, token: str | None = None, timeout: int = 30) -> AsyncWebClient:
-    """An ``AsyncWebClient`` on ``SLACK_API_URL`` that waits out 429s (``Retry-After``)."""
+    """An ``AsyncWebClient`` on ``SLACK_API_URL`` that waits out 429s (``Retry-After``) and
+    retries nothing else by itself (no blind re-send after a dropped connection)."""
     token = token or secret(settings.slack_bot_token)
     if not token:
         raise ConfigError("SLACK_BOT_TOKEN is not set: install the app to your workspace and copy "
                           "its Bot User OAuth Token (xoxb-...), see docs/slack.md")
     client = AsyncWebClient(token=token, base_url=api_url(settings), timeout=timeout)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES))
+    # only 429s are retried here: the SDK's default connection-error handler would re-send a
+    # chat.postMessage that may have gone out; bot.slack.post.call_with_retry checks, then retries
+    client.retry_handlers = [AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
     return client
 
 

@@ -3,14 +3,18 @@
 Slack's mrkdwn is not Markdown: bold is ``*x*``, italic ``_x_``, strike ``~x~``, links
 ``<url|label>``, no headings, no ``-`` bullets. Every ``&``, ``<`` and ``>`` of the text is
 escaped, so a paper title or an LLM answer can never ping ``<!channel>`` or forge a link.
-Code spans and fenced blocks are kept as they are (escaped only).
+Code spans and fenced blocks are kept as they are (escaped only). A Markdown link to anywhere
+but arxiv.org or huggingface.co shows its real host next to its label.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 SECTION_LIMIT = 2900  # Block Kit section text is <= 3000 characters; keep a margin
+
+TRUSTED_HOSTS = ("arxiv.org", "huggingface.co")  # links from LLM text shown with their label
 
 _PH = "\ue000"  # placeholder delimiters (private use area; stripped from input first)
 _BOLD_MARK = "\ue001"
@@ -38,6 +42,32 @@ def link(url: str, label: str) -> str:
     safe_url = url.strip().replace(" ", "%20").replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
     safe_label = " ".join(escape(label).replace("|", "¦").split())
     return f"<{safe_url}|{safe_label}>" if safe_label else f"<{safe_url}>"
+
+
+def trusted(url: str) -> bool:
+    """Whether ``url`` points at a paper site (arxiv.org, huggingface.co, or a subdomain)."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
+    except ValueError:
+        return False
+    return any(host == h or host.endswith("." + h) for h in TRUSTED_HOSTS)
+
+
+def md_link(url: str, label: str) -> str:
+    """A Markdown link from LLM text. To a paper site: ``<url|label>``. Elsewhere the label is
+    plain text followed by the real host as the link, ``label (<url|host>)``, so a trusted-looking
+    label ("arxiv.org/abs/...") can never hide where the link goes."""
+    if trusted(url):
+        return link(url, label)
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        host = ""
+    if not host:
+        return escape(label)
+    label = " ".join(escape(label).split())
+    target = link(url, host)
+    return f"{label} ({target})" if label and label.lower() != host.lower() else target
 
 
 def plain(text: str) -> str:
@@ -91,7 +121,7 @@ def _convert(text: str) -> str:
         links.append(rendered)
         return f"{_PH}{len(links) - 1}{_PH}"
 
-    text = _MD_LINK.sub(lambda m: keep(link(m[2], plain(m[1]))), text)
+    text = _MD_LINK.sub(lambda m: keep(md_link(m[2], plain(m[1]))), text)
     text = _AUTOLINK.sub(lambda m: keep(link(m[1], "")), text)
     text = escape(text)
     text = _RULE.sub("──────────", text)

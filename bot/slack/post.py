@@ -15,6 +15,12 @@ A run that finds ``pending`` (a crash between Slack's "ok" and our write) looks 
 before posting again; one that finds ``posted`` but not ``complete`` posts only the thread
 replies that the thread does not hold yet. Every failed call is logged with Slack's error code
 and retried once; a post that still fails is recorded ``failed`` and raised, never dropped.
+
+An error may come AFTER Slack stored the message (``internal_error``, ``request_timeout``, an
+HTTP 5xx, a dropped connection): every error except the clearly-not-sent codes of ``NOT_SENT`` is
+"ambiguous", and the marker is looked for before an ambiguous post is retried. Where the channel's
+history cannot be read to check, nothing is posted blindly: the day is recorded ``failed`` with
+the error code and ``PostError`` raised, for a human to look at.
 """
 
 from __future__ import annotations
@@ -45,6 +51,15 @@ COMPLETE = "complete"
 CHART_KEY = "chart"
 RETRY_DELAY = 2.0  # seconds before the one retry of a failed call
 HISTORY_SCAN = 400  # messages of the channel searched for a marker
+RESUMABLE = "thread in progress"  # detail of a ``posted`` record whose thread is not finished
+#: error codes that say Slack did NOT store the message; any other error may come after it did
+NOT_SENT = frozenset({
+    "not_in_channel", "channel_not_found", "is_archived", "ratelimited", "invalid_auth",
+    "not_authed", "missing_scope", "msg_too_long", "invalid_blocks", "no_text",
+    "invalid_blocks_format", "msg_blocks_too_long", "token_revoked", "account_inactive",
+    "invalid_arguments", "not_allowed_token_type", "restricted_action",
+})
+NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
 class PostError(DigestError):
@@ -61,14 +76,17 @@ async def call_with_retry(what: str, call: Callable[[], Awaitable],
     """``await call()``; on failure log Slack's error code and retry once.
 
     ``before_retry(code, ambiguous)`` runs before the retry; a truthy result is returned instead
-    of retrying (used to find a message that a timed-out call may have posted after all).
+    of retrying (used to find a message that a failed call may have posted after all). An error is
+    ``ambiguous`` (the message may be out) unless its code is in ``NOT_SENT``; ``before_retry`` may
+    raise ``PostError`` to give up instead of retrying blindly.
     """
     for attempt in (1, 2):
         try:
             return await call()
-        except SlackApiError as err:
-            code, ambiguous = error_code(err), False
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as err:  # maybe it went through
+        except SlackApiError as err:  # internal_error, http_5xx... may come after the post
+            code = error_code(err)
+            ambiguous = code not in NOT_SENT
+        except NETWORK_ERRORS as err:  # maybe it went through
             code, ambiguous = error_code(err), True
         if attempt == 2:
             log.error("%s failed again (%s): giving up", what, code)
@@ -159,16 +177,20 @@ async def post_top(client: AsyncWebClient, channel: str, digest: Digest) -> str:
                                              **payload.kwargs())
         return resp["ts"]
 
+    what = f"daily post of {digest.day} to {channel}"
+
     async def before_retry(code: str, ambiguous: bool):
         await _join_if_needed(client, channel, code)
-        if ambiguous:
+        if ambiguous:  # it may be out: never post again without checking
             try:
                 return await find_marker(client, channel, digest.day, digest.language)
-            except SlackApiError as err:
-                log.warning("cannot read %s history (%s)", channel, error_code(err))
+            except (SlackApiError, *NETWORK_ERRORS) as err:
+                log.error("%s failed (%s) and %s history cannot be read to check whether it went "
+                          "out (%s): not posting again blindly", what, code, channel, error_code(err))
+                raise PostError(what, f"{code}; unverified: {error_code(err)}") from err
         return None
 
-    return await call_with_retry(f"daily post of {digest.day} to {channel}", call, before_retry)
+    return await call_with_retry(what, call, before_retry)
 
 
 async def post_thread(client: AsyncWebClient, channel: str, ts: str, digest: Digest,
@@ -183,7 +205,7 @@ async def post_thread(client: AsyncWebClient, channel: str, ts: str, digest: Dig
             if ambiguous:
                 try:
                     return key in await thread_markers(client, channel, ts, digest)
-                except SlackApiError:
+                except (SlackApiError, *NETWORK_ERRORS):
                     return False
             return False
         return before_retry
@@ -218,6 +240,11 @@ async def post_thread(client: AsyncWebClient, channel: str, ts: str, digest: Dig
     return failures
 
 
+def _resumable(record: PostRecord) -> bool:
+    """A ``posted`` record whose digest thread is unfinished (or done): its ts is our digest."""
+    return record.detail in (RESUMABLE, COMPLETE) or record.detail.startswith("failed")
+
+
 async def post_daily(client: AsyncWebClient, service, ledger: PostLedger, state: ChatState,
                      channel: str, day: date, language: str | None = None, force: bool = False,
                      *, digest: Digest | None = None) -> PostRecord:
@@ -238,14 +265,25 @@ async def post_daily(client: AsyncWebClient, service, ledger: PostLedger, state:
     if digest is None:
         digest = await asyncio.to_thread(service.get_digest, day, language, True)
 
+    if record is not None and record.state == POSTED and not _resumable(record):
+        # e.g. a "no papers" note (detail "note" / "no papers"): its message is no digest thread
+        log.info("%s of %s in %s is %r, not a digest thread: posting the digest", record.state, day,
+                 channel, record.detail)
+        await asyncio.to_thread(ledger.forget, PLATFORM, channel, day)
+        record = None
     ts = record.message_id if record is not None and record.state == POSTED else ""
     resuming = bool(ts)
     if not ts and record is not None and record.state in (PENDING, FAILED):
         try:
             ts = await find_marker(client, channel, day, digest.language)
-        except SlackApiError as err:
-            log.warning("cannot read %s history to reconcile (%s): posting again",
-                        channel, error_code(err))
+        except (SlackApiError, *NETWORK_ERRORS) as err:
+            code = error_code(err)
+            log.error("cannot read %s history to check whether the %s post of %s went out (%s): "
+                      "not posting again blindly; fix the access (or check the channel) and run "
+                      "again", channel, record.state, day, code)
+            await asyncio.to_thread(ledger.mark_failed, PLATFORM, channel, day, digest.language,
+                                    code)
+            raise PostError(f"reconciling the daily post of {day} to {channel}", code) from err
         if ts:
             log.info("reconciled the %s post of %s to %s: it went out (ts %s)", record.state, day,
                      channel, ts)
@@ -259,7 +297,7 @@ async def post_daily(client: AsyncWebClient, service, ledger: PostLedger, state:
                                     err.code)
             raise
     await asyncio.to_thread(ledger.mark_posted, PLATFORM, channel, day, digest.language, ts, ts,
-                            "thread in progress")
+                            RESUMABLE)
     await asyncio.to_thread(state.link_thread, PLATFORM, channel, ts, digest.day, digest.language)
 
     existing: set[str] = set()

@@ -75,7 +75,13 @@ def block_chars(blocks: Iterable[dict]) -> int:
 
 
 def fallback(text: str) -> str:
-    return truncate(plain(text), FALLBACK_LIMIT)
+    """The notification text: plain, and escaped like every mrkdwn text (a paper title or an LLM
+    answer must not ping ``<!channel>`` or show a forged ``<url|label>`` link there either)."""
+    out = truncate(escape(plain(text)), FALLBACK_LIMIT)
+    return _CUT_ENTITY.sub(r"\1", out)  # an entity cut by truncate() would show as "&am…"
+
+
+_CUT_ENTITY = re.compile(r"&[a-z]{0,3}(…)$")
 
 
 def pack(blocks: Sequence[dict], text: str, continued: str | None = None) -> list[Payload]:

@@ -121,8 +121,12 @@ async def answer(bot: SlackBot, event: dict, channel: str, thread_ts: str, link,
                     channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
                     **payload.kwargs()))
         except PostError:
-            if posted == 0:  # nothing went out: let Slack's retry of this event try again
-                await asyncio.to_thread(bot.state.release_event, PLATFORM, event_id)
+            if posted == 0:
+                # the event was acked long ago, so Slack will not deliver it again: say sorry in
+                # the thread rather than stay silent; release the claim only if even that failed
+                # (nothing at all went out), so that a second delivery may still be answered
+                if not await _apologize(bot, channel, thread_ts, lang):
+                    await asyncio.to_thread(bot.state.release_event, PLATFORM, event_id)
                 return
             break
         posted += 1
@@ -134,3 +138,18 @@ async def answer(bot: SlackBot, event: dict, channel: str, thread_ts: str, link,
         # a mention that starts a thread makes it a Q&A thread about that day (follow-ups need
         # no mention); a mention inside people's own thread does not take their thread over
         await asyncio.to_thread(bot.state.link_thread, PLATFORM, channel, thread_ts, day, lang)
+
+
+async def _apologize(bot: SlackBot, channel: str, thread_ts: str, lang: str | None) -> bool:
+    """Post the short "please ask again" reply; whether it went out."""
+    payload = render.text_reply(render.ui(lang, "post_failed"))
+    try:
+        await call_with_retry(
+            f"apology in {channel} thread {thread_ts}",
+            lambda: bot.client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                                unfurl_links=False, unfurl_media=False,
+                                                **payload.kwargs()))
+    except PostError:
+        log.error("could not answer in %s thread %s, nor say so", channel, thread_ts)
+        return False
+    return True

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import threading
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -67,3 +70,56 @@ def user_message(fake: FakeDiscord, channel_id: str, content: str, *, author_id:
     msg = fake.message(channel_id, {"content": content, "mentions": list(mentions)}, author=author)
     return {**msg, "guild_id": GUILD_ID,
             "member": {k: v for k, v in member().items() if k != "user"}}
+
+
+class store_locked:
+    """``async with store_locked(store, s)``: a build in a worker thread holds ``store.lock`` for
+    ``s`` seconds and then lets go by itself; the event loop never waits for it (not on exit
+    either). ``await held.released()`` waits, off the loop, until it has let go."""
+
+    def __init__(self, store, seconds: float):
+        self.store, self.seconds = store, seconds
+        self._acquired = threading.Event()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self):
+        with self.store.lock:
+            self._acquired.set()
+            time.sleep(self.seconds)
+
+    async def __aenter__(self):
+        self._thread.start()
+        await asyncio.to_thread(self._acquired.wait, 5)
+        return self
+
+    async def __aexit__(self, *exc):
+        return None
+
+    async def released(self):
+        await asyncio.to_thread(self._thread.join, self.seconds + 5)
+
+
+class LoopWatch:
+    """The longest the event loop went without running a 10 ms ticker (a blocked heartbeat)."""
+
+    def __init__(self):
+        self.longest = 0.0
+
+    async def _tick(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            start = loop.time()
+            await asyncio.sleep(0.01)
+            self.longest = max(self.longest, loop.time() - start)
+
+    async def __aenter__(self):
+        self._task = asyncio.ensure_future(self._tick())
+        await asyncio.sleep(0)
+        return self
+
+    async def __aexit__(self, *exc):
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass

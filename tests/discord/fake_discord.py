@@ -4,7 +4,7 @@ discord.py's real HTTP client talks to it (``discord.http.Route.BASE`` patched).
 messages of each channel and thread, honours ``nonce`` + ``enforce_nonce`` like Discord (a second
 message with the same nonce from the same author returns the first), starts threads on messages
 (thread id = message id, 160004 the second time), acknowledges each interaction once, lists
-messages newest first, keeps application commands, and refuses what Discord refuses:
+messages newest first (<= 100 a page, ``before`` honoured), keeps application commands, and refuses what Discord refuses:
 content > 2000, > 10 embeds, title > 256, description > 4096, > 25 fields, field name > 256,
 value > 1024, footer > 2048, > 6000 characters across a message's embeds, empty messages,
 nonce > 25, thread name > 100, attachments over the size limit, > 25 autocomplete choices.
@@ -248,8 +248,11 @@ class FakeDiscord:
             return web.Response(status=204)
         if parts[-1] == "messages" and len(parts) == 3:
             if method == "GET":
-                limit = int(query.get("limit", 50))
-                newest_first = list(reversed(self.messages[cid]))[:limit]
+                limit = min(int(query.get("limit", 50)), 100)  # Discord's page size is 1-100
+                newest_first = list(reversed(self.messages[cid]))
+                if query.get("before"):  # the page before a message (discord.py paginates so)
+                    newest_first = [m for m in newest_first if int(m["id"]) < int(query["before"])]
+                newest_first = newest_first[:limit]
                 return jr([{k: v for k, v in m.items() if k != "nonce"} for m in newest_first])
             if errs := limit_errors(body, files):
                 return error(400, 50035, "Invalid Form Body", errs)

@@ -69,3 +69,16 @@ def test_missing_or_refused_token(server, monkeypatch, capsys):
     monkeypatch.delenv("DISCORD_TOKEN")
     assert main([]) == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err
+
+
+def test_post_now_defaults_to_yesterday_a_complete_day(server, capsys, monkeypatch):
+    from datetime import date
+
+    from bot.discord.client import _parser
+    from digest.service import DigestService
+
+    assert "default: yesterday" in " ".join(_parser().format_help().split())
+    monkeypatch.setattr(DigestService, "today", lambda self: date(2024, 11, 25))
+    assert main(["--post-now", CHANNEL_ID]) == 0
+    assert capsys.readouterr().out.startswith(f"posted 2024-11-24 to channel {CHANNEL_ID}")
+    assert len(server.bot_messages(CHANNEL_ID)) == 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from discord_helpers import interaction, option
+import asyncio
+
+from discord_helpers import interaction, option, store_locked
 from fake_discord import APP_ID, CHANNEL_ID, FakeDiscord
 
 MANAGE_GUILD = 1 << 5
@@ -93,16 +95,17 @@ async def test_configuration_needs_manage_server(bot, fake):
     from digest.subscriptions import Subscriptions
 
     token = dispatch(bot, interaction([option("query", "subscribe 09:00 Asia/Seoul")], permissions=0))
-    await fake.wait_for(lambda: callbacks(fake, token))
-    reply = callbacks(fake, token)[0][3]
-    assert reply["type"] == 4 and reply["data"]["flags"] == 64  # only the user sees it
-    assert "Manage Server" in reply["data"]["content"]
+    await fake.wait_for(lambda: followups(fake, token))
+    deferred = callbacks(fake, token)[0][3]
+    assert deferred["type"] == 5 and deferred["data"]["flags"] == 64  # only the user sees it
+    reply = followups(fake, token)[0][3]
+    assert reply["flags"] & 64 and "Manage Server" in reply["content"]
     subs = Subscriptions(bot.service.store)
     assert subs.get("discord", CHANNEL_ID) is None  # nothing changed
     token = dispatch(bot, interaction([option("query", "subscribe 09:00 Asia/Seoul en LLM")],
                                       permissions=MANAGE_GUILD))
-    await fake.wait_for(lambda: callbacks(fake, token))
-    assert callbacks(fake, token)[0][3]["data"]["content"].startswith("Subscribed")
+    await fake.wait_for(lambda: followups(fake, token))
+    assert followups(fake, token)[0][3]["content"].startswith("Subscribed")
     sub = subs.get("discord", CHANNEL_ID)
     assert (sub.post_time, sub.timezone, sub.categories) == ("09:00", "Asia/Seoul", ("LLM",))
 
@@ -142,3 +145,38 @@ async def test_a_long_digest_is_split_within_discord_limits(bot, fake, service):
     assert all(f"{s.emoji} {s.category}" in titles for s in long)
     assert any("(continued)" in t for t in titles)
     assert sum(1 for c in sent if c[4]) == 1  # the chart once
+
+
+async def test_configuration_is_acknowledged_before_the_database_is_touched(bot, fake):
+    """A build holding the store's lock must not make /digest settings miss Discord's 3 s."""
+    async with store_locked(bot.service.store, 1.0):
+        token = dispatch(bot, interaction([option("query", "settings")], permissions=MANAGE_GUILD))
+        await fake.wait_for(lambda: callbacks(fake, token), timeout=0.5)  # deferred while locked
+        assert callbacks(fake, token)[0][3]["type"] == 5 and not followups(fake, token)
+    await fake.wait_for(lambda: followups(fake, token))
+    assert followups(fake, token)[0][3]["flags"] & 64
+    assert len(callbacks(fake, token)) == 1  # acknowledged once, answered by a follow-up
+
+
+def autocomplete(bot, text: str) -> str:
+    return dispatch(bot, interaction(kind=4, data={"id": "1", "name": "digest", "type": 1, "options": [
+        option("query", text, focused=True)]}))
+
+
+async def test_autocomplete_answers_from_memory_while_the_database_is_busy(bot, fake):
+    loop = asyncio.get_running_loop()
+    async with store_locked(bot.service.store, 1.5) as held:  # nothing cached, a build holds the lock
+        start = loop.time()
+        token = autocomplete(bot, "")
+        await fake.wait_for(lambda: callbacks(fake, token), timeout=1.0)
+        assert loop.time() - start < 1.0
+        values = [c["value"] for c in callbacks(fake, token)[0][3]["data"]["choices"]]
+        assert "latest" in values and "LLM" in values  # what needs no database
+    await held.released()
+    await fake.wait_for(lambda: bot.commands._days)  # the refresh that waited for the lock is done
+    async with store_locked(bot.service.store, 1.0):
+        start = loop.time()
+        token = autocomplete(bot, "")
+        await fake.wait_for(lambda: callbacks(fake, token), timeout=0.5)
+        assert loop.time() - start < 0.5  # the days come from memory
+        assert "2024-11-24" in [c["value"] for c in callbacks(fake, token)[0][3]["data"]["choices"]]

@@ -3,16 +3,19 @@ category in the thread; once per (channel, day), also after a crash or a refused
 
 from __future__ import annotations
 
+import asyncio
+
 import discord
 import pytest
 
 from bot.discord import render
-from bot.discord.post import post_daily
-from discord_helpers import DAY
+from bot.discord.post import HISTORY_LIMIT, post_daily
+from discord_helpers import DAY, LoopWatch, store_locked
 from digest.errors import DigestError
 from digest.posts import FAILED, POSTED
-from fake_discord import CHANNEL_ID
+from fake_discord import CHANNEL_ID, USER_ID
 
+OTHER = {"id": USER_ID, "username": "alice", "discriminator": "0", "avatar": None, "global_name": None}
 CATEGORIES = ["Computer Vision", "LLM", "Inference acceleration", "Multimodal", "Open Domain Reasoning",
               "Reinforcement Learning"]
 
@@ -134,3 +137,84 @@ async def test_the_scheduler_can_hand_over_a_filtered_digest(bot, fake, service)
     only = replace(d, summaries=tuple(s for s in d.summaries if s.category in ("LLM", "Multimodal")))
     record = await post_daily(bot, service, bot.ledger, bot.state, CHANNEL_ID, DAY, "en", digest=only)
     assert thread_categories(fake, record.thread_id) == ["LLM", "Multimodal"]
+
+
+def forget_nonces(fake, *channel_ids: str) -> None:
+    """Discord dedupes a nonce for a few minutes only: a retry later than that is not deduped."""
+    for cid in channel_ids:
+        for m in fake.messages[cid]:
+            m["nonce"] = None
+
+
+def crashed(bot) -> None:
+    bot.ledger.forget("discord", CHANNEL_ID, DAY)
+    bot.ledger.mark_pending("discord", CHANNEL_ID, DAY, "en")
+
+
+async def test_a_header_of_several_messages_is_completed_after_a_crash_between_them(bot, fake, service):
+    from dataclasses import replace
+
+    d = service.get_digest(DAY, "en")
+    service.store.save_digest(replace(d, notes=tuple(f"Note {i}: " + "x" * 480 for i in range(16))))
+    parts = len(render.daily_header(service.get_digest(DAY, "en")))
+    assert parts >= 2
+    heads = []
+
+    def second_header_refused(method, path):
+        if method == "POST" and path == f"/channels/{CHANNEL_ID}/messages":
+            heads.append(path)
+            return len(heads) == 2
+        return False
+
+    fake.refuse = second_header_refused
+    with pytest.raises(discord.Forbidden):
+        await post(bot)
+    assert len(fake.bot_messages(CHANNEL_ID)) == 1 and not fake.threads()
+    fake.refuse = None
+    forget_nonces(fake, CHANNEL_ID)
+    record = await post(bot)
+    head = fake.bot_messages(CHANNEL_ID)
+    assert len(head) == parts  # the rest of the header, the first part not again
+    assert [m["embeds"][-1]["footer"]["text"] for m in head] == \
+        [render.daily_footer(DAY, i + 1, parts) for i in range(parts)]
+    assert record.message_id == head[0]["id"] and record.thread_id == head[0]["id"]
+    assert thread_categories(fake, record.thread_id) == CATEGORIES
+
+
+async def test_reconciling_looks_past_a_busy_channel_and_thread(bot, fake):
+    await post(bot)
+    thread_id = fake.threads()[0]["id"]
+    fake.messages[thread_id] = fake.messages[thread_id][:1]  # crashed after the first category...
+    for i in range(150):  # ...and the channel and the thread got busy before the next attempt
+        fake.message(CHANNEL_ID, {"content": f"chat {i}"}, author=OTHER)
+        fake.message(thread_id, {"content": f"question {i}"}, author=OTHER)
+    forget_nonces(fake, CHANNEL_ID, thread_id)
+    crashed(bot)
+    record = await post(bot)
+    assert record.state == POSTED and len(fake.bot_messages(CHANNEL_ID)) == 1
+    assert thread_categories(fake, thread_id) == CATEGORIES  # the first category not again
+    scans = [c for c in fake.calls if c[0] == "GET" and c[1] == f"/channels/{CHANNEL_ID}/messages"]
+    assert len(scans) == 2 and "before" in scans[1][2]  # paged backwards, bounded
+
+
+async def test_the_channel_scan_is_bounded(bot, fake):
+    await post(bot)
+    for i in range(450):
+        fake.message(CHANNEL_ID, {"content": f"chat {i}"}, author=OTHER)
+    crashed(bot)
+    await post(bot)  # the nonce still dedupes the header within Discord's window
+    scans = [c for c in fake.calls if c[0] == "GET" and c[1] == f"/channels/{CHANNEL_ID}/messages"]
+    assert len(scans) == HISTORY_LIMIT // 100
+    assert len(fake.bot_messages(CHANNEL_ID)) == 1
+
+
+async def test_the_database_never_blocks_the_event_loop(bot, fake):
+    """A build holding the store's lock must not stall the loop (the gateway heartbeat)."""
+    async with LoopWatch() as watch:
+        async with store_locked(bot.service.store, 0.6):
+            task = asyncio.ensure_future(post(bot))
+            await asyncio.sleep(0.3)
+            assert not task.done()  # waiting for the lock, off the loop
+        record = await task
+    assert record.state == POSTED
+    assert watch.longest < 0.3

@@ -104,9 +104,13 @@ def test_digest_answer_and_daily_post_fit(categories, text_len):
     assert answer[0].chart and not any(p.chart for p in answer[1:])  # the chart once, first
     titles = [e.title for p in answer for e in p.embeds]
     assert all(f"🤖 {s.category}"[:200] in " ".join(titles) for s in sums)
-    overview = render.daily_header(d)[0]
+    header = render.daily_header(d)
+    overview = header[0]
     assert overview.embeds[0].image.url == "attachment://paper_2024-11-24.png"
-    assert overview.embeds[-1].footer.text == render.daily_footer(DAY)
+    # every header message carries its own marker: a crash between them can be completed
+    markers = [render.daily_footer(DAY, i + 1, len(header)) for i in range(len(header))]
+    assert [p.footer for p in header] == [p.embeds[-1].footer.text for p in header] == markers
+    assert len(set(markers)) == len(header)
     assert all(f"**{s.category}**" in text_of(render.daily_header(d)) for s in sums)
 
 
@@ -154,7 +158,7 @@ def test_links_in_answers_show_no_preview_and_are_not_repeated():
     p = paper(1)
     ans = Answer(text=f"[1] {p.title} — {p.link}\nSee also [this](https://x.org/a).", cited=(p, paper(2)))
     payloads = render.answer_payloads(ans, "en")
-    assert f"<{p.link}>" in payloads[0].content and "[this](https://x.org/a)" in payloads[0].content
+    assert f"<{p.link}>" in payloads[0].content and "See also this (x.org)." in payloads[0].content
     assert p.link not in payloads[0].embeds[0].description  # listed once, in the text
     assert paper(2).link in payloads[0].embeds[0].description
 
@@ -169,3 +173,30 @@ def test_text_payloads_split_help():
     payloads = render.text_payloads("• line\n" * 1000)
     assert len(payloads) == 4
     assert_sendable(payloads)
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("See [arXiv:2411.00001](https://evil.example/x).", "See arXiv:2411.00001 (evil.example)."),
+    ("[https://arxiv.org/abs/1](https://evil.example/a_(b))", "<https://arxiv.org/abs/1> (evil.example)"),
+    ("[the paper](https://arxiv.org@evil.example/abs/1)", "the paper (evil.example)"),
+    ("[HF](https://huggingface.co.evil.example/p)", "HF (huggingface.co.evil.example)"),
+    ("[a [b] c](<https://x.org/a> \"title\")", "a [b] c (x.org)"),
+    ("[x](javascript:alert(1))", "x"),
+    ("[TinyDraft](https://arxiv.org/abs/2411.80001)", "[TinyDraft](https://arxiv.org/abs/2411.80001)"),
+    ("[card](https://huggingface.co/papers/2411.80001)", "[card](https://huggingface.co/papers/2411.80001)"),
+    ("[pdf](https://export.arxiv.org/pdf/2411.80001)", "[pdf](https://export.arxiv.org/pdf/2411.80001)"),
+    ("[1] a citation (not a link)", "[1] a citation (not a link)"),
+])
+def test_masked_links_in_answers_show_where_they_go(text, shown):
+    """An LLM's [label](url) may hide its target behind a trusted-looking label: off arxiv.org and
+    huggingface.co the mask is dropped and the host shown."""
+    payloads = render.answer_payloads(Answer(text=text, cited=()), "en")
+    assert payloads[0].content == shown
+
+
+def test_a_cited_paper_hidden_in_an_untrusted_link_is_still_listed():
+    p = paper(1)
+    ans = Answer(text=f"Read [{p.title}](https://evil.example/?u={p.link}).", cited=(p,))
+    payloads = render.answer_payloads(ans, "en")
+    assert "evil.example" in payloads[0].content and "](" not in payloads[0].content
+    assert p.link in payloads[0].embeds[0].description  # the real link, in the sources

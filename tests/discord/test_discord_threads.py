@@ -8,7 +8,7 @@ import pytest
 
 from bot.discord.client import DigestBot
 from bot.discord.post import post_daily
-from discord_helpers import DAY, user_message
+from discord_helpers import DAY, LoopWatch, store_locked, user_message
 from digest.models import Answer, Paper
 from digest.service import DigestService
 from fake_discord import APP_ID, BOT_USER, CHANNEL_ID, OTHER_BOT_ID, TOKEN
@@ -137,3 +137,15 @@ async def test_the_real_offline_qa_service_answers_from_the_days_papers(bot, fak
     everything = reply["content"] + " ".join(e.get("description") or "" for e in reply["embeds"])
     assert "Speculative Decoding with Tiny Drafters" in everything
     assert "https://arxiv.org/abs/2411.80001" in everything
+
+
+async def test_the_database_never_blocks_the_event_loop(bot, fake, answers):
+    """A question while a build holds the store's lock: the loop (the gateway heartbeat) runs on."""
+    thread_id = await posted_thread(bot)
+    async with LoopWatch() as watch:
+        async with store_locked(bot.service.store, 0.6):
+            bot._connection.parse_message_create(user_message(fake, thread_id, "Which is fastest?"))
+            await asyncio.sleep(0.3)
+            assert not replies(fake, thread_id)  # waiting for the lock, off the loop
+        await fake.wait_for(lambda: replies(fake, thread_id))
+    assert watch.longest < 0.3 and len(answers) == 1

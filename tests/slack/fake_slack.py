@@ -4,7 +4,8 @@ It keeps channels, messages (with ``metadata`` and threads) and uploaded files, 
 real ``slack_sdk`` clients can post, read history back, upload through the two-step
 ``files_upload_v2`` flow, and get Slack's own errors: ``invalid_blocks`` and
 ``msg_blocks_too_long`` for payloads over Block Kit limits, ``not_in_channel``, ``invalid_auth``,
-scripted failures (``fail``) such as 429 with ``Retry-After``. ``/response/...`` is a
+scripted failures (``fail``) such as 429 with ``Retry-After``, and failures that come after the
+call took effect (``fail_after_store``: an error answer, or a dropped connection). ``/response/...`` is a
 ``response_url`` sink; ``apps.connections.open`` hands out ``ws_url`` for Socket Mode tests.
 """
 
@@ -26,6 +27,7 @@ BOT_ID = "BBOT"
 MAX_BLOCKS = 50
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
+DROP = object()  # _api result: close the connection without answering
 BLOCKS_JSON = 13_000  # beyond this Slack answers msg_blocks_too_long (approximately)
 
 
@@ -71,6 +73,7 @@ class FakeSlack:
         self.files: dict[str, dict] = {}
         self.responses: list[Call] = []
         self.failures: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.after_store: dict[str, list] = {}  # answered after the call took effect
         self.ws_url = ""
         self.admins: set[str] = set()  # users.info says is_admin for these
         self.lock = threading.RLock()
@@ -108,8 +111,11 @@ class FakeSlack:
                         outer.responses.append(call)
                     return self._reply(200, "ok", {}, text=True)
                 method = url.path.removeprefix("/api/")
-                status, obj, headers = outer._api(method, url.path, dict(self.headers), body)
-                self._reply(status, obj, headers)
+                result = outer._api(method, url.path, dict(self.headers), body)
+                if result is DROP:  # the work is done, the answer never comes
+                    self.close_connection = True
+                    return
+                self._reply(*result)
 
             def _reply(self, status, obj, headers, text=False):
                 data = (obj if isinstance(obj, str) else json.dumps(obj)).encode()
@@ -153,6 +159,14 @@ class FakeSlack:
         with self.lock:
             self.failures.setdefault(method, []).extend(
                 [(status, {"ok": False, "error": error}, headers or {})] * times)
+
+    def fail_after_store(self, method: str, error: str = "internal_error", status: int = 200,
+                         times: int = 1, drop: bool = False) -> None:
+        """The next ``times`` calls of ``method`` take effect (the message IS stored), then answer
+        ``{"ok": false, "error": error}`` with ``status``, or with ``drop`` close the connection."""
+        with self.lock:
+            self.after_store.setdefault(method, []).extend(
+                [DROP if drop else (status, {"ok": False, "error": error}, {})] * times)
 
     def add_message(self, channel: str, text: str, metadata: dict | None = None,
                     thread_ts: str | None = None, user: str = "U42") -> str:
@@ -210,7 +224,11 @@ class FakeSlack:
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
-            return 200, handler(body), {}
+            result = handler(body)
+            after = self.after_store.get(method)
+            if after and result.get("ok"):
+                return after.pop(0)
+            return 200, result, {}
 
     def _auth_test(self, body):
         return {"ok": True, "team_id": "T1", "team": "Team", "user_id": BOT_USER, "user": "digestbot",

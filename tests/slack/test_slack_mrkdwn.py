@@ -72,3 +72,16 @@ def test_split_prefers_paragraphs_then_lines():
     chunks = split_text(text, 1200)
     assert all(c.startswith("word") and c.endswith("word") for c in chunks)
     assert len(chunks) == 5  # two paragraphs (2 x 499 + 2) per chunk
+
+
+@pytest.mark.parametrize("markdown, mrkdwn", [
+    ("[arxiv.org/abs/2411.1](https://evil.example/x)",
+     "arxiv.org/abs/2411.1 (<https://evil.example/x|evil.example>)"),
+    ("[paper](https://arxiv.org@evil.example/)", "paper (<https://arxiv.org@evil.example/|evil.example>)"),
+    ("[x](https://arxiv.org.evil.example/a)", "x (<https://arxiv.org.evil.example/a|arxiv.org.evil.example>)"),
+    ("[evil.example](https://evil.example/)", "<https://evil.example/|evil.example>"),
+    ("[Model card](https://huggingface.co/papers/2411.1)", "<https://huggingface.co/papers/2411.1|Model card>"),
+    ("[PDF](https://export.arxiv.org/pdf/2411.1)", "<https://export.arxiv.org/pdf/2411.1|PDF>"),
+])
+def test_links_off_the_paper_sites_show_their_real_host(markdown, mrkdwn):
+    assert to_mrkdwn(markdown) == mrkdwn

@@ -173,3 +173,75 @@ async def test_korean_digest_speaks_korean(service, parts, fake):
     text = all_text(top["blocks"])
     assert "새 논문 *6편*" in text and "이 스레드에 질문" in text
     assert_valid(top["blocks"], top["text"])
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize("error, status", [("internal_error", 200), ("fatal_error", 200),
+                                           ("request_timeout", 200), ("service_unavailable", 503)])
+async def test_an_error_after_slack_stored_the_post_does_not_post_it_twice(service, parts, fake,
+                                                                          digest, error, status):
+    """Slack stored the top message, then answered an error: the marker is found, no repost."""
+    fake.fail_after_store("chat.postMessage", error, status=status)
+    record = await post(service, parts)
+    [top] = fake.top_level("C1")
+    assert record.message_id == top["ts"] and record.detail == "complete"
+    assert fake.api_calls("conversations.history")  # looked for the marker before retrying
+    assert len(fake.replies("C1", top["ts"])) == 1 + len(digest.summaries)
+
+
+async def test_a_dropped_connection_after_the_post_is_not_resent_by_the_sdk(service, parts, fake, digest):
+    """The SDK's own connection-error retry would re-send blindly; ours checks the marker."""
+    fake.fail_after_store("chat.postMessage", drop=True)
+    record = await post(service, parts)
+    assert len(fake.top_level("C1")) == 1 and record.detail == "complete"
+    assert [type(h).__name__ for h in parts[0].retry_handlers] == ["AsyncRateLimitErrorRetryHandler"]
+
+
+async def test_an_ambiguous_error_that_cannot_be_checked_is_not_retried_blindly(service, parts, fake, digest):
+    fake.fail_after_store("chat.postMessage", "internal_error")
+    fake.fail("conversations.history", "missing_scope")
+    with pytest.raises(PostError) as err:
+        await post(service, parts)
+    assert "internal_error" in err.value.code and "missing_scope" in err.value.code
+    assert len(fake.top_level("C1")) == 1 and len(fake.api_calls("chat.postMessage")) == 1
+    assert parts[1].get("slack", "C1", DAY).state == "failed"
+
+
+async def test_a_pending_record_whose_history_cannot_be_read_is_not_posted_again(service, parts, fake,
+                                                                                digest):
+    _, ledger, _ = parts
+    ledger.mark_pending("slack", "C1", DAY, "en")
+    fake.fail("conversations.history", "missing_scope")
+    with pytest.raises(PostError) as err:
+        await post(service, parts)
+    assert err.value.code == "missing_scope"
+    assert fake.api_calls("chat.postMessage") == []
+    record = ledger.get("slack", "C1", DAY)
+    assert record.state == "failed" and record.detail == "missing_scope"
+
+
+@pytest.mark.parametrize("detail", ["note", "no papers"])
+async def test_post_after_a_no_papers_note_posts_a_new_digest(service, parts, fake, digest, detail):
+    _, ledger, _ = parts
+    note = fake.add_message("C1", "No new papers today.", user="UBOT")
+    ledger.mark_posted("slack", "C1", DAY, "en", note, note, detail)
+    record = await post(service, parts)
+    assert record.detail == "complete" and record.message_id != note
+    assert fake.replies("C1", note) == []  # nothing went into the note's thread
+    tops = [m for m in fake.top_level("C1") if m.get("metadata")]
+    assert [m["ts"] for m in tops] == [record.message_id]
+    assert len(fake.replies("C1", record.message_id)) == 1 + len(digest.summaries)
+
+
+def test_post_now_defaults_to_yesterday(fake, capsys, monkeypatch):
+    from datetime import date
+
+    from bot.slack.app import _parser
+    from digest.service import DigestService
+
+    monkeypatch.setattr(DigestService, "today", lambda self: date(2024, 11, 23))
+    assert main(["--post-now", "C7"]) == 0
+    assert "Posted the digest of 2024-11-22 to C7" in capsys.readouterr().out
+    assert "yesterday" in " ".join(_parser().format_help().split())

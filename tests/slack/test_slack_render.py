@@ -135,3 +135,26 @@ def test_answers(chars, cited):
 def test_text_reply_for_long_help():
     payload = render.text_reply("• /digest — line\n" * 2000)
     assert_valid(list(payload.blocks), payload.text)
+
+
+def test_notification_text_is_escaped():
+    """The ``text`` fallback reaches notifications: no ping, no forged link there either."""
+    answer = Answer(text="<!channel> read <https://evil.example|arxiv.org> & more")
+    [payload] = render.answer_messages(answer, "en")
+    assert "<" not in payload.text and ">" not in payload.text
+    assert payload.text == "&lt;!channel&gt; read &lt;https://evil.example|arxiv.org&gt; &amp; more"
+    s = summary(papers=1, chars=300)
+    evil = CategorySummary(category="LLM <!here>", emoji="🤖", papers=s.papers, text="<!channel> boo",
+                           model="m", language="en")
+    for p in render.category_messages(evil, digest_of(evil)) + [render.daily_post(digest_of(evil))]:
+        assert "<!" not in p.text and "&lt;!here&gt;" in p.text
+    cut = render.fallback("x" * (render.FALLBACK_LIMIT - 3) + "&&&&")
+    assert len(cut) <= render.FALLBACK_LIMIT and not re.search(r"&[a-z]*…$", cut)
+
+
+def test_hints_show_a_placeholder_not_markup():
+    from bot.slack.strings import ui
+
+    for lang, word in (("en", "category"), ("ko", "분야")):
+        hint = ui(lang, "hint", day="2024-11-22")
+        assert f"&lt;{word}&gt;" in hint and "<" not in hint

@@ -144,13 +144,13 @@ async def test_a_failing_answer_says_sorry(slack, fake, bot, thread, monkeypatch
     assert "Sorry, I could not answer that right now" in reply["text"]
 
 
-async def test_an_answer_that_cannot_be_posted_is_left_for_slacks_retry(slack, fake, bot, thread, qa):
+async def test_when_nothing_at_all_can_be_posted_the_claim_is_released(slack, fake, bot, thread, qa):
     event = message("Which paper saves memory?", "1732600900.000100", thread_ts=thread)
-    fake.fail("chat.postMessage", "internal_error", times=2)
+    fake.fail("chat.postMessage", "internal_error", times=4)  # the answer and the apology
     await slack.event(event, "Ev11")
     await bot.drain()
     assert answers(fake, thread) == []
-    await slack.event(event, "Ev11", retry=1)  # Slack retries: this time it goes through
+    await slack.event(event, "Ev11", retry=1)  # a second delivery: this time it goes through
     await bot.drain()
     assert len(answers(fake, thread)) == 1
 
@@ -163,3 +163,22 @@ async def test_real_qa_service_offline_answer(slack, fake, bot, thread):
     [reply] = answers(fake, thread)
     assert_valid(reply["blocks"], reply["text"])
     assert "LongRoPE Cache" in all_text(reply["blocks"])
+
+
+async def test_an_answer_that_cannot_be_posted_gets_an_apology(slack, fake, bot, thread, qa):
+    """The event was acked, so Slack never redelivers it: say sorry instead of staying silent."""
+    event = message("Which paper saves memory?", "1732600950.000100", thread_ts=thread)
+    fake.fail("chat.postMessage", "channel_not_found", times=2)
+    await slack.event(event, "Ev13")
+    await bot.drain()
+    [reply] = answers(fake, thread)
+    assert reply["text"] == "Sorry, I could not answer that just now — please ask again."
+    await slack.event(event, "Ev13", retry=1)  # claimed: a second delivery is not answered
+    await bot.drain()
+    assert len(answers(fake, thread)) == 1
+
+
+def test_the_apology_speaks_korean():
+    from bot.slack.strings import ui
+
+    assert "다시 질문해 주세요" in ui("ko", "post_failed")
