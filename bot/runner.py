@@ -27,6 +27,7 @@ from bot.posters import DiscordPoster, SlackPoster
 from bot.scheduler import Scheduler
 from digest.config import Settings, get_settings
 from digest.errors import DigestError
+from digest.lease import Lease
 
 log = logging.getLogger("bot.runner")
 
@@ -172,14 +173,24 @@ async def serve(settings: Settings, p: Plan, args) -> int:
         if not args.once:
             tasks["discord"] = asyncio.create_task(bot.connect(reconnect=True))
     scheduler = Scheduler(service, posters)
+    lease = Lease(service.store, "scheduler", ttl=max(3 * settings.digest_scheduler_interval, 90.0))
     try:
         if args.once:
-            report = await scheduler.tick()
+            if not lease.acquire():
+                holder = lease.holder()
+                print(f"another bot process ({holder[0] if holder else '?'}) is posting from this "
+                      "database: nothing done", file=sys.stderr)
+                return 0
+            try:
+                report = await scheduler.tick()
+            finally:
+                lease.release()
             counts = {s: len(report.by_state(s)) for s in ("posted", "note", "empty", "failed")}
             print(f"due {report.due}: " + ", ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
             return 1 if counts["failed"] else 0
         if not args.no_scheduler:
-            tasks["scheduler"] = asyncio.create_task(scheduler.run(stop))
+            tasks["scheduler"] = asyncio.create_task(scheduler.run(stop, lease))
+            closers.append(lambda: asyncio.to_thread(lease.release))
         return await _supervise(tasks, stop, closers)
     finally:
         stop.set()

@@ -99,14 +99,28 @@ class Scheduler:
         self._warned: set[str] = set()
 
     # --- the loop -------------------------------------------------------------------------
-    async def run(self, stop: asyncio.Event | None = None) -> None:
-        """Tick until ``stop`` is set; a failing tick is logged and the loop goes on."""
+    async def run(self, stop: asyncio.Event | None = None, lease=None) -> None:
+        """Tick until ``stop`` is set; a failing tick is logged and the loop goes on.
+
+        With a ``lease`` (digest.lease.Lease), a tick runs only while this process holds it, so
+        two bot processes on one database never both post; the other stands by.
+        """
         stop = stop or asyncio.Event()
+        standby = False
         log.info("event=scheduler_start interval=%ss platforms=%s subscriptions=%d", self.interval,
                  ",".join(sorted(self.posters)) or "none", len(self.subscriptions.all()))
         while not stop.is_set():
             try:
-                await self.tick()
+                if lease is None or await asyncio.to_thread(lease.acquire):
+                    if standby:
+                        log.info("event=scheduler_active owner=%s", lease.owner)
+                        standby = False
+                    await self.tick()
+                elif not standby:
+                    standby = True
+                    holder = lease.holder()
+                    log.warning("event=scheduler_standby reason=another_process_posts holder=%s",
+                                holder[0] if holder else "?")
             except Exception:  # a bug in one tick must not end the daily posts
                 log.exception("event=tick_failed")
             try:

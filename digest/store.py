@@ -114,6 +114,11 @@ def _m007(db: sqlite_utils.Database) -> None:
     db["day_builds"].create({"day": str, "built_at": float, "provisional": int}, pk="day")
 
 
+@migration("008_leases")
+def _m008(db: sqlite_utils.Database) -> None:
+    db["leases"].create({"name": str, "owner": str, "expires_at": float}, pk="name")
+
+
 def _encode(values: Iterable[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
