@@ -155,6 +155,7 @@ class DigestService:
         digest = self._compose(day, labeled, language, report, notes)
         provisional = self.clock() < self.end_of_day(day)
         self.store.save_day(day, collected.papers, labels, digest, provisional)  # one transaction
+        self.store.prune()  # a build a day keeps the bookkeeping tables small
         self._log_digest(digest)
         return digest
 

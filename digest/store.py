@@ -313,6 +313,19 @@ class Store:
         with self.lock:
             return [date.fromisoformat(r[0]) for r in self.db.execute(sql, args).fetchall()]
 
+    # --- housekeeping -------------------------------------------------------------------
+    def prune(self, now: float | None = None, keep_days: int = 30) -> dict[str, int]:
+        """Drop bookkeeping nobody reads any more: handled event ids, rate-limit stamps and
+        stored feed bodies older than ``keep_days`` (papers, digests, turns and posts stay)."""
+        cutoff = (now or time.time()) - keep_days * 86400
+        removed = {}
+        with self.transaction() as db:
+            for table, column in (("handled_events", "handled_at"), ("qa_requests", "ts"),
+                                  ("feed_state", "checked_at")):
+                removed[table] = db.execute(f"delete from {table} where {column} < ?",  # noqa: S608
+                                            [cutoff]).rowcount
+        return removed
+
     # --- feed state (conditional GET) ---------------------------------------------------
     def feed_state(self, url: str) -> dict:
         with self.lock:

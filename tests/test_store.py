@@ -69,3 +69,20 @@ def test_pending_never_overwrites_a_posted_record(tmp_path):
     assert record.state == "posted" and record.message_id == "111.222"
     ledger.forget("slack", "C1", DAY)  # --force
     assert ledger.mark_pending("slack", "C1", DAY, "ko")
+
+
+def test_prune_drops_old_bookkeeping_but_keeps_recent_and_content(tmp_path):
+    import time
+
+    from digest.chat_state import ChatState
+
+    store = Store(tmp_path / "d.db")
+    state = ChatState(store)
+    assert state.claim_event("slack", "Ev-old") and state.claim_event("slack", "Ev-new")
+    old = time.time() - 40 * 86400
+    store.db.execute("update handled_events set handled_at = ? where event_id = 'Ev-old'", [old])
+    store.upsert_papers([paper("1")])
+    removed = store.prune()
+    assert removed["handled_events"] == 1
+    assert not state.claim_event("slack", "Ev-new")  # a recent event is still answered once
+    assert store.db["papers"].count == 1
