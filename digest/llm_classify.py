@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from digest import prompts
@@ -101,7 +102,16 @@ class LLMClassifier:
         self.concurrency = max(1, concurrency or llm.settings.digest_llm_concurrency)
         self._fingerprint = cache_key_for(prompts.fingerprint("classify"),
                                           [(c.name, c.description) for c in taxonomy])
-        self.last_fallbacks = 0  # papers the last classify() handed to the fallback
+        self._local = threading.local()  # per thread: builds of different days run side by side
+
+    @property
+    def last_fallbacks(self) -> int:
+        """Papers this thread's last classify() handed to the fallback classifier."""
+        return getattr(self._local, "fallbacks", 0)
+
+    @last_fallbacks.setter
+    def last_fallbacks(self, value: int) -> None:
+        self._local.fallbacks = value
 
     def classify(self, papers: list[Paper]) -> dict[str, Classification]:
         """A label for every paper given: the LLM's where it gave a valid one, else the fallback's."""
@@ -112,14 +122,13 @@ class LLMClassifier:
             self.last_fallbacks = len(papers)
             return self.fallback.classify(papers)
         labels: dict[str, Classification] = {}
-        refused: set[str] = set()  # the LLM answered, without a valid label for these
         pending = []
         for p in papers:
             hit = self.llm.cached(self._paper_key(p))
             if hit is None:
                 pending.append(p)
             elif (cached := json.loads(hit))["category"] is None:
-                refused.add(p.arxiv_id)
+                continue  # the LLM answered before without a valid label: the fallback labels it
             else:
                 labels[p.arxiv_id] = Classification(p.arxiv_id, cached["category"],
                                                     cached["confidence"], self.name)
