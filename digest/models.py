@@ -76,6 +76,7 @@ class Digest:
     counts: tuple[tuple[str, int], ...]  # (category, papers) for every paper of the day, sorted
     chart_png: bytes = b""
     notes: tuple[str, ...] = ()
+    created_at: float = 0.0  # when it was composed (epoch seconds); 0 for one not stored yet
 
     @property
     def total_papers(self) -> int:

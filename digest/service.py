@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import select
@@ -220,6 +220,11 @@ class DigestService:
                     except (SourceError, NoPapersError) as err:
                         log.warning("rebuild of %s failed (%s): keeping the earlier build", day, err)
         digest = self.store.load_digest(day, language)
+        if digest is not None and self._llm_can_improve(digest):
+            with self._day_lock(day):
+                log.info("re-composing %s (%s): offline summaries, the LLM has a new day's budget",
+                         day, language)
+                return self.compose(day, language)
         if digest is not None:
             return digest
         with self._day_lock(day):  # two requests for a missing day build it once
@@ -231,6 +236,16 @@ class DigestService:
             if build_missing:
                 return self.build(day, language=language)
         raise NotFoundError(f"no digest for {day.isoformat()}")
+
+    def _llm_can_improve(self, digest: Digest) -> bool:
+        """Offline summaries written on an earlier UTC day (no key then, budget spent, LLM down)
+        are re-composed once the LLM is available with a fresh daily budget; at most once a day,
+        and cached categories cost nothing."""
+        if self.llm is None or not any(s.offline for s in digest.summaries):
+            return False
+        composed = datetime.fromtimestamp(digest.created_at, tz=timezone.utc).date()
+        today = self.clock().astimezone(timezone.utc).date()
+        return composed < today and self.llm.budget_left() > 0
 
     def _outdated(self, day: date) -> bool:
         """A day built while it was still running, now over: its sources have more papers."""

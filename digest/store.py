@@ -299,7 +299,8 @@ class Store:
         h = head[0]
         return Digest(day=day, language=language, summaries=summaries,
                       counts=tuple((c, n) for c, n in json.loads(h["counts"])),
-                      chart_png=h["chart_png"] or b"", notes=tuple(json.loads(h["notes"] or "[]")))
+                      chart_png=h["chart_png"] or b"", notes=tuple(json.loads(h["notes"] or "[]")),
+                      created_at=h["created_at"] or 0.0)
 
     def digest_days(self, language: str | None = None, limit: int = 30) -> list[date]:
         """Days with a stored digest, newest first."""

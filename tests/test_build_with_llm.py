@@ -71,3 +71,18 @@ def test_cli_classifier_choice_and_usage(stub, tmp_path, fixtures, monkeypatch, 
     table = capsys.readouterr().out
     assert "tokens" in table.lower() and str(stub.calls) in table
     assert settings.openai_api_key.get_secret_value() not in table
+
+
+def test_offline_summaries_from_an_earlier_day_are_rewritten_once_the_llm_is_available(stub, tmp_path, fixtures):
+    import time
+
+    from digest.config import load_settings
+
+    offline = DigestService(load_settings(digest_db=tmp_path / "d.db"), clock=CLOCK)
+    offline.build(DAY, sources=[str(fixtures / "engine/hf_day.json")])  # no key: extractive
+    offline.store.db.execute("update digests set created_at = ?", [time.time() - 2 * 86400])
+    online = DigestService(llm_settings(stub, digest_db=tmp_path / "d.db"))  # the real clock
+    digest = online.get_digest(DAY, "ko")
+    assert all(s.model == "stub-model" for s in digest.summaries) and stub.calls > 0
+    calls = stub.calls
+    assert online.get_digest(DAY, "ko").summaries[0].model == "stub-model" and stub.calls == calls
