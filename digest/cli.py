@@ -93,34 +93,20 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from digest.models import DigestQuery
+    from digest.query import parse_query
 
     service = _service(args)
-    words = list(args.terms)
-    day = None
-    if words and _looks_like_day(words[-1]):
-        day = _day(service, words.pop())
-    elif words and _looks_like_day(words[0]):
-        day = _day(service, words.pop(0))
-    category = None
-    if words:
-        name = " ".join(words)
-        cat = service.taxonomy.get(name)
-        if cat is None:
-            hint = service.taxonomy.suggest(name)
-            raise DigestError(f"unknown category {name!r}" + (f": did you mean {hint!r}?" if hint else
-                                                              "; see `digest categories`"))
-        category = cat.name
-    reply = service.resolve(DigestQuery("category" if category else "digest", day, category),
-                            args.language)
+    query = parse_query(" ".join(args.terms), service.taxonomy, service.today())
+    if query.kind not in ("digest", "category", "help", "categories"):
+        raise DigestError(query.message or "usage: digest show [CATEGORY] [DATE]")
+    reply = service.resolve(query, args.language)
     if reply.error:
         raise DigestError(reply.text)
-    out.print(render_markdown(reply.digest, reply.category), markup=False)
+    if reply.digest is None:  # help, categories
+        out.print(reply.text, markup=False)
+    else:
+        out.print(render_markdown(reply.digest, reply.category), markup=False)
     return 0
-
-
-def _looks_like_day(word: str) -> bool:
-    return word.lower() in ("today", "yesterday", "오늘", "어제") or (len(word) == 10 and word[4] == "-")
 
 
 def cmd_classify(args: argparse.Namespace) -> int:

@@ -364,6 +364,13 @@ def _is_dateish(token: str) -> bool:
     return key in _DAY_OFFSETS or key in _LATEST_WORDS or bool(_DATEISH.fullmatch(key))
 
 
+def parse_day(text: str, today: date, language: str = "en") -> tuple[date | None, str]:
+    """One date word (``YYYY-MM-DD``, ``today``, ``어제``...) -> ``(day, "")``, or ``(None, message)``
+    when it is malformed, in the future or too early; a "latest" word gives ``(None, "")``."""
+    day, error = _parse_day(text.strip(), today, language)
+    return day, (error.message if error else "")
+
+
 def _parse_day(token: str, today: date, language: str) -> tuple[date | None, DigestQuery | None]:
     key = token.casefold()
     if key in _LATEST_WORDS:

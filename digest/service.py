@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digest import query as grammar
 from digest import select
 from digest.chart import render_chart
 from digest.classify import Classifier, KeywordClassifier
@@ -20,6 +21,7 @@ from digest.config import Settings, get_settings
 from digest.errors import BadDateError, ConfigError, NoPapersError, NotFoundError, SourceError
 from digest.i18n import t
 from digest.models import Digest, DigestQuery
+from digest.query import EARLIEST_DAY
 from digest.sources import SourceLoader
 from digest.sources.fetch import PoliteFetcher
 from digest.store import Store
@@ -28,7 +30,6 @@ from digest.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 
-EARLIEST_DAY = date(2015, 1, 1)
 Progress = Callable[[str], None]
 
 
@@ -109,17 +110,11 @@ class DigestService:
         return day
 
     def parse_day(self, text: str) -> date:
-        """``YYYY-MM-DD``, ``today`` or ``yesterday`` -> a checked date."""
-        word = text.strip().lower()
-        if word in ("today", "오늘"):
-            return self.today()
-        if word in ("yesterday", "어제"):
-            return self.today() - timedelta(days=1)
-        try:
-            day = date.fromisoformat(word)
-        except ValueError:
-            raise BadDateError(f"{text!r} is not a date: use YYYY-MM-DD, today or yesterday") from None
-        return self.check_day(day)
+        """``YYYY-MM-DD``, ``today``, ``yesterday`` (the /digest grammar's dates) -> a checked date."""
+        day, error = grammar.parse_day(text, self.today())
+        if error:
+            raise BadDateError(error)
+        return day or self.today()
 
     # --- build ----------------------------------------------------------------------------
     def build(self, day: date | None = None, sources: list[str] | None = None,
@@ -262,8 +257,6 @@ class DigestService:
         if query.kind == "error":
             return Reply(text=query.message, error=True)
         if query.kind in ("help", "categories"):
-            from digest import query as grammar
-
             text = (grammar.help_text(language, self.taxonomy) if query.kind == "help"
                     else grammar.categories_text(self.taxonomy, language))
             return Reply(text=text)

@@ -36,12 +36,12 @@ def test_show_prints_one_category_and_suggests_on_typo(hf, capsys):
     shown = capsys.readouterr().out
     assert "## 🛡️ Security" in shown and "Jailbreak Shield" in shown and "## 👁️ Computer Vision" not in shown
     assert main(["show", "secuirty"]) == 2
-    assert "did you mean 'Security'" in capsys.readouterr().err
+    assert 'Did you mean "Security"' in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, message", [
     (["build", "--date", "2999-01-01"], "in the future"),
-    (["build", "--date", "24-11-2024"], "is not a date"),
+    (["build", "--date", "24-11-2024"], "is not a valid date"),
     (["build", "--date", DAY, "--source", "/no/such/file.json"], "no such file"),
     (["show", "2024-11-01"], "no digest"),
 ])

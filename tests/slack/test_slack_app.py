@@ -57,7 +57,7 @@ async def test_every_method_called_in_a_full_flow_is_covered_by_the_manifest(sla
     ([], {"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_APP_TOKEN"),
     (["--http"], {"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_SIGNING_SECRET"),
     (["--date", "2024-11-22"], {"SLACK_BOT_TOKEN": BOT_TOKEN}, "go with --post-now"),
-    (["--post-now", "C1", "--date", "2024-02-30"], {"SLACK_BOT_TOKEN": BOT_TOKEN}, "not a date"),
+    (["--post-now", "C1", "--date", "2024-02-30"], {"SLACK_BOT_TOKEN": BOT_TOKEN}, "is not a valid date"),
 ])
 def test_command_line_explains_what_is_missing(argv, env, message, monkeypatch, capsys):
     for k, v in env.items():
