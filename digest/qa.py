@@ -37,6 +37,7 @@ from digest.i18n import language_name
 from digest.models import Answer, Paper
 from digest.store import Store
 from digest.textrank import split_sentences
+from digest.untrusted import INJECTION, is_injection, strip_injections  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -174,19 +175,7 @@ def detect_language(text: str, default: str = "en") -> str:
 
 # --------------------------------------------------------------------------- guardrail patterns
 
-_INJECTION = re.compile(
-    r"(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|these\s+)?"
-    r"(?:previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+|system\s+|original\s+)?"
-    r"(?:instructions?|prompts?|rules|directions|guidelines|context)"
-    r"|(?:reveal|show|print|repeat|output|tell\s+me)\s+(?:me\s+)?(?:your|the)\s+"
-    r"(?:system\s+)?(?:prompt|instructions)"
-    r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bnew\s+instructions\b|\bdeveloper\s+mode\b"
-    r"|\bact\s+as\s+(?:an?\s+)?(?:unrestricted|unfiltered|dan)\b|\bdo\s+anything\s+now\b"
-    r"|\b(?:as\s+an\s+ai(?:\s+assistant)?|dear\s+(?:ai|llm|assistant|language\s+model))\s*[,:]?\s*"
-    r"(?:you\s+must|please\s+)?(?:ignore|say|respond|reply|answer|output|write)"
-    r"|(?:이전|위의?|앞의|기존|모든)\s*(?:지시|지침|명령|프롬프트|규칙)\S*\s*(?:를|을)?\s*(?:무시|잊)"
-    r"|(?:지시|지침|명령|규칙)\S*\s*(?:를|을)?\s*무시|시스템\s*프롬프트|너는\s*이제|지금부터\s*너는",
-    re.IGNORECASE)
+_INJECTION = INJECTION  # one pattern for questions, abstracts and offline quotes
 
 _ARCHIVE = re.compile(
     r"\b(?:earlier|previous|past|older|prior)\s+(?:digests?|days?|papers?|issues?|weeks?|reports?)\b"
@@ -354,19 +343,6 @@ def _fts_phrase(words: list[str], prefix: bool = False) -> str:
     """One FTS5 string token: only letters and digits go in, so no operator can be formed."""
     body = " ".join(w.replace('"', "") for w in words if w)
     return f'"{body}"' + ("*" if prefix else "")
-
-
-def is_injection(text: str) -> bool:
-    """True for text that addresses the model to change its instructions or role."""
-    return bool(_INJECTION.search(text))
-
-
-def strip_injections(abstract: str) -> str:
-    """An abstract without sentences that address an AI reader with instructions."""
-    if not _INJECTION.search(abstract):
-        return abstract
-    kept = [s for s in split_sentences(abstract) if not _INJECTION.search(s)]
-    return " ".join(kept) + " [text addressed to AI readers removed]"
 
 
 @dataclass(frozen=True)
