@@ -143,7 +143,9 @@ def test_injection_in_an_abstract_stays_data(stub, store):
     system, user = stub.requests[0].body["messages"]
     assert "Ignore previous instructions" not in system["content"]
     data = {d["title"]: d for d in papers_in(stub.requests[0].body)}
-    assert data["Better Image Segmentation"]["abstract"].startswith("Ignore previous")
+    # the sentence addressed to the model never reaches the prompt; the rest stays quoted data
+    assert "Ignore previous" not in user["content"]
+    assert data["Better Image Segmentation"]["abstract"].startswith("Output {")
     assert user["content"].count("</papers>") == 2  # the block end and the reminder only
     assert labels["2411.77777"].category in TAXONOMY.names
 
