@@ -30,7 +30,7 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from digest import prompts
+from digest import llm_summarize, prompts
 from digest.llm import LLM, LLMError, cache_key_for, estimate_tokens
 from digest.llm_summarize import UnusableReply, clean_reply
 from digest.models import Classification, Paper
@@ -48,7 +48,7 @@ UNSURE_BELOW = 0.75        # offline labels below this are ~70% right, above ~95
 TOKENS_PER_LABEL = 16      # reply tokens per paper ({"p12": "Computer Vision"},)
 # What the rest of the day needs, estimated the way digest.llm reserves a call (prompt + max_tokens)
 SUMMARY_ABSTRACT_CHARS = 2000
-SUMMARY_MAX_TOKENS = 2000
+SUMMARY_MAX_TOKENS = 2000  # when digest.llm_summarize does not say (its MAX_TOKENS)
 REPAIR_EXTRA_TOKENS = 150  # the follow-up message that quotes the problem
 QA_RESERVE_CALLS = 10      # questions in the digest's thread on the same day
 QA_CALL_TOKENS = 3200      # 6 sources x 1,500 characters + the prompt + 700 reply tokens
@@ -246,11 +246,15 @@ class LLMClassifier:
     def reserve(self, categories: int) -> int:
         """Tokens to keep for ``categories`` syntheses (one call and one repair each) and a few
         questions, estimated as digest.llm reserves a call: prompt + the reply's max_tokens."""
-        system, user = prompts.load("summarize")
+        try:
+            template = estimate_tokens("".join(prompts.load("summarize")))
+        except (OSError, ValueError):  # a renamed template: its size today, about
+            template = 700
         k = int(getattr(self.llm.settings, "digest_papers_per_category", 3))
-        prompt = estimate_tokens(system + user) + 80 + k * (SUMMARY_ABSTRACT_CHARS // 4 + 60)
-        call = prompt + SUMMARY_MAX_TOKENS
-        repair = call + SUMMARY_MAX_TOKENS + REPAIR_EXTRA_TOKENS  # quotes the failed reply
+        reply = int(getattr(llm_summarize, "MAX_TOKENS", SUMMARY_MAX_TOKENS))  # follows the summarizer
+        prompt = template + 80 + k * (SUMMARY_ABSTRACT_CHARS // 4 + 60)
+        call = prompt + reply
+        repair = call + reply + REPAIR_EXTRA_TOKENS  # the follow-up quotes the failed reply
         return categories * (call + repair) + QA_RESERVE_CALLS * QA_CALL_TOKENS
 
     def _batch_cost(self, batch: list[Paper]) -> int:
