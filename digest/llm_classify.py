@@ -29,6 +29,7 @@ import logging
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 from digest import llm_summarize, prompts
 from digest.llm import LLM, LLMError, cache_key_for, estimate_tokens
@@ -206,9 +207,14 @@ def parse_labels(text: str, count: int, taxonomy: Taxonomy,
 
 def snippet(paper: Paper) -> str:
     """The title's companion in a prompt: the first sentences of the abstract, injections out."""
-    abstract = strip_injections(paper.abstract or "", mark=False)
-    sentences = split_sentences(abstract)[:ABSTRACT_SENTENCES]
-    return prompts.clip(" ".join(sentences) or abstract, ABSTRACT_CHARS)
+    return _snippet(paper.abstract or "", ABSTRACT_SENTENCES, ABSTRACT_CHARS)
+
+
+@lru_cache(maxsize=8192)  # a paper's snippet is needed for its cache key, its batch and its cost
+def _snippet(abstract: str, sentences: int, chars: int) -> str:
+    abstract = strip_injections(abstract, mark=False)
+    first = split_sentences(abstract)[:sentences]
+    return prompts.clip(" ".join(first) or abstract, chars)
 
 
 class LLMClassifier:
