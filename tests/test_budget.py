@@ -40,7 +40,7 @@ def real_day(tmp_path) -> str:
 
 @pytest.mark.parametrize("budget", ["reserve + 6,000", "90,000"])
 def test_a_day_too_big_for_the_budget_keeps_every_synthesis_llm_written(stub, tmp_path, real_day,
-                                                                        budget):
+                                                                        budget, caplog):
     probe = DigestService(llm_settings(stub, digest_db=tmp_path / "probe.db"), clock=CLOCK)
     reserve = probe.classifier.reserve(len(probe.taxonomy))
     tokens = reserve + 6_000 if budget.startswith("reserve") else 90_000  # 90k: syntheses only
@@ -55,6 +55,8 @@ def test_a_day_too_big_for_the_budget_keeps_every_synthesis_llm_written(stub, tm
     assert stats["over_budget"] > 0 and (stats["llm"] > 0) == (tokens > reserve)
     note = f"{stats['over_budget']} of {total} papers were classified offline: the LLM budget was kept"
     assert any(n.startswith(note) for n in digest.notes)
+    assert any(f"{stats['over_budget']} of {total} papers classified offline: over the LLM budget"
+               in r.getMessage() for r in caplog.records)  # and the log says it too
     # only unsure papers were sent, and far fewer than the day has
     sent = sum(len(papers_in(r.body)) for r in stub.requests if "You sort" in r.text)
     assert sent == stats["asked"] < 200
