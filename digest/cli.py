@@ -167,6 +167,17 @@ def cmd_usage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the configured LLM server with one real summary and one classification request."""
+    from digest import doctor
+    from digest.store import Store
+    from digest.taxonomy import load_taxonomy
+
+    settings = load_settings()
+    return doctor.run(settings, Store(settings.digest_db), load_taxonomy(settings.digest_taxonomy),
+                      lambda line: out.print(line, markup=False))
+
+
 def cmd_subscriptions(args: argparse.Namespace) -> int:
     from digest.subscriptions import cli_subscriptions
 
@@ -183,6 +194,7 @@ COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status,
+    "doctor": cmd_doctor,
 }
 
 
@@ -243,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("channel", help="the channel ID")
 
     sub.add_parser("status", help="subscriptions with their last and next post, LLM budget today")
+    sub.add_parser("doctor", help="check the LLM server: one real summary and one classification "
+                                  "request, the replies, and advice")
     return parser
 
 

@@ -26,6 +26,7 @@ STRINGS: dict[str, dict[str, object]] = {
         "chart_xlabel": "논문 수",
         "no_papers": "{day}: 새 논문이 없습니다 (arXiv는 주말과 휴일에 발표하지 않습니다).",
         "more_papers": "그 밖에 {n}편",
+        "sources_consulted": "참고한 자료 (답변에 인용 표시가 없습니다):",
     },
     "en": {
         "title": "Daily Artificial Intelligence Insights : Papers",
@@ -46,6 +47,7 @@ STRINGS: dict[str, dict[str, object]] = {
         "chart_xlabel": "papers",
         "no_papers": "{day}: no new papers (arXiv does not announce on weekends and holidays).",
         "more_papers": "{n} more",
+        "sources_consulted": "Sources consulted (the answer cites none of them):",
     },
 }
 

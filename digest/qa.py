@@ -810,12 +810,17 @@ class QAService:
         key = json.dumps([prompts.fingerprint(*PROMPT), messages], ensure_ascii=False)
         reply = self.llm.complete(kind="qa", messages=messages, max_tokens=700, cache_key=key,
                                   validate=lambda text: _check_reply(text, len(sources)))
-        body, numbers = fix_citations(reply, len(sources))
+        body, numbers = fix_citations(reply, len(sources), [h.paper.title for h in hits])
         cited = [hits[n - 1].paper for n in numbers]
         lines = [body]
         if numbers:
             lines += ["", message(lang, "sources")]
             lines += [f"[{n}] {hits[n - 1].paper.title} — {hits[n - 1].paper.link}" for n in sorted(numbers)]
+        else:  # the answer cites nothing we can tell: show it, with what it was given to read
+            from digest.i18n import t as i18n_t
+
+            lines += ["", i18n_t(lang, "sources_consulted")]
+            lines += [f"[{n}] {h.paper.title} — {h.paper.link}" for n, h in enumerate(hits, 1)]
         return Answer(_join(notes, "\n".join(lines)), cited=tuple(cited), grounded=True)
 
     # --- small queries ----------------------------------------------------------------------
@@ -843,9 +848,64 @@ class QAService:
 # --------------------------------------------------------------------------- reply checks
 
 
-def fix_citations(text: str, count: int) -> tuple[str, list[int]]:
-    """``text`` with citations outside 1..count removed; the valid numbers in order of use."""
+_NAMED_CITATION = re.compile(
+    r"[\[(]\s*(?:\^|#|sources?\s*|papers?\s*|refs?\.?\s*|references?\s*|출처\s*|논문\s*|자료\s*)"
+    r"(\d{1,3}(?:\s*(?:[,;]|and)\s*\d{1,3})*)\s*[\])]", re.IGNORECASE)
+_PAREN_CITATION = re.compile(r"(?<![\w\]])\((\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\)")
+_SOURCES_TAIL = re.compile(
+    r"\n[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?:sources?|references?|cited papers|출처|참고\s*(?:문헌|자료|논문))"
+    r"(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*\n(?:[ \t]*(?:[-*•]|\[\d+\]|\d+[.)])[^\n]*(?:\n|$))+\s*$",
+    re.IGNORECASE)
+_TITLE_NORM = re.compile(r"[^\w]+")
+
+
+def _norm_title(text: str) -> str:
+    return " ".join(_TITLE_NORM.sub(" ", text.casefold()).split())
+
+
+def _cited_by_title(text: str, titles: list[str]) -> list[int]:
+    """Sources a reply names by (close to) their title or their name before the colon, in the
+    order they are named: models often cite 'RingCache' or the full title instead of [1]."""
+    from difflib import SequenceMatcher
+
+    body = f" {_norm_title(text)} "
+    quoted = [_norm_title(next(g for g in m.groups() if g)) for m in _QUOTED.finditer(text)]
+    found: list[tuple[int, int]] = []
+    for n, title in enumerate(titles, 1):
+        full = _norm_title(title)
+        head = _norm_title(title.split(":")[0]) if ":" in title else ""
+        spots = [body.find(f" {full} ")] if full else []
+        if head and (len(head) >= 4 and (len(head.split()) >= 2 or re.search(r"[A-Z0-9-]", title.split(":")[0][1:]))):
+            spots.append(body.find(f" {head} "))
+        spots = [i for i in spots if i >= 0]
+        if not spots and any(len(q) >= 12 and SequenceMatcher(None, q, full).ratio() >= 0.85
+                             for q in quoted):
+            spots = [len(body)]
+        if spots:
+            found.append((min(spots), n))
+    return [n for _, n in sorted(found)]
+
+
+def fix_citations(text: str, count: int, titles: list[str] | None = None) -> tuple[str, list[int]]:
+    """``text`` with its citations as ``[n]`` and those outside 1..count removed; the valid
+    numbers in order of use.
+
+    Accepted: ``[1]``, ``[1, 2]``, ``[1-3]``, ``[1][2]``, ``[Source 1]``, ``[^1]``, ``【1】``, and
+    ``(1)`` / ``(1, 2)`` when the reply has no bracketed citation (else "(1)" is an enumeration);
+    a source named by its title (``titles``) counts as cited too. A trailing "Sources:" list the
+    model wrote is dropped: the sources list is always ours.
+    """
     used: list[int] = []
+    text = _NAMED_CITATION.sub(lambda m: f"[{m.group(1)}]", text)
+    text = re.sub(r"【\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*】", r"[\1]", text)
+    if not _CITATION.search(text):
+        def paren(m: re.Match) -> str:
+            numbers = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+            return f"[{m.group(1)}]" if all(1 <= n <= count for n in numbers) else m.group(0)
+        text = _PAREN_CITATION.sub(paren, text)
+    tail = _SOURCES_TAIL.search(text)
+    if tail and tail.start() > 0:
+        text = text[:tail.start()]
 
     def repl(m: re.Match) -> str:
         numbers: list[int] = []
@@ -864,6 +924,9 @@ def fix_citations(text: str, count: int) -> tuple[str, list[int]]:
     fixed = _CITATION.sub(repl, text)
     fixed = re.sub(r"[ \t]+([.,;:!?])", r"\1", fixed)
     fixed = re.sub(r"[ \t]{2,}", " ", fixed)
+    for n in _cited_by_title(fixed, list(titles or ())[:count]):
+        if n not in used:
+            used.append(n)
     return fixed.strip(), used
 
 

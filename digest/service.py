@@ -143,16 +143,28 @@ class DigestService:
             labels.update(self.offline_classifier.classify(missing))
         labeled = [(p, labels[p.arxiv_id]) for p in collected.papers]
         notes = [f"source failed: {e}" for e in collected.errors]
-        fell_back = getattr(self.classifier, "last_fallbacks", 0)
-        if fell_back:
-            notes.append(f"{fell_back} of {len(labeled)} papers were classified offline "
-                         "(the LLM did not label them)")
+        notes += self._classifier_notes(len(labeled))
         digest = self._compose(day, labeled, language, report, notes)
         provisional = self.clock() < self.end_of_day(day)
         self.store.save_day(day, collected.papers, labels, digest, provisional)  # one transaction
         self.store.prune()  # a build a day keeps the bookkeeping tables small
         self._log_digest(digest)
         return digest
+
+    def _classifier_notes(self, total: int) -> list[str]:
+        """What the LLM classifier left to the offline one, and why (failed / over budget)."""
+        stats = getattr(self.classifier, "last_stats", None)
+        if stats is None:  # a classifier that only counts its fallbacks
+            fell_back = getattr(self.classifier, "last_fallbacks", 0)
+            stats = {"failed": fell_back} if fell_back else {}
+        notes = []
+        if stats.get("failed"):
+            notes.append(f"{stats['failed']} of {total} papers were classified offline "
+                         "(the LLM did not label them)")
+        if stats.get("over_budget"):
+            notes.append(f"{stats['over_budget']} of {total} papers were classified offline: "
+                         "the LLM budget was kept for the category summaries")
+        return notes
 
     def compose(self, day: date, language: str | None = None, progress: Progress | None = None,
                 extra_notes: list[str] | None = None) -> Digest:

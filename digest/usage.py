@@ -4,13 +4,39 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+# What the day's tokens went to, from the ``kind`` of each llm_usage row; the order people
+# read them in (the budget keeps the summaries and their repairs first).
+PURPOSES = ("summaries", "repairs", "classification", "Q&A", "doctor", "other")
+
+
+def purpose(kind: str | None) -> str:
+    """``summary`` -> summaries, ``summary_repair``/``repair`` -> repairs, ``classify`` ->
+    classification, ``qa`` -> Q&A, ``doctor`` -> doctor; anything else -> other."""
+    k = (kind or "").lower()
+    if "repair" in k:
+        return "repairs"
+    if k.startswith("summ") or k.startswith("synth"):
+        return "summaries"
+    if k.startswith("classif"):
+        return "classification"
+    if k in ("qa", "ask", "answer") or k.startswith("qa"):
+        return "Q&A"
+    if k.startswith("doctor"):
+        return "doctor"
+    return "other"
+
+
+def _order(name: str) -> int:
+    return PURPOSES.index(name) if name in PURPOSES else len(PURPOSES)
+
 
 def usage_report(store, settings, days: int = 7) -> list[dict]:
     """One row per UTC day with LLM activity in the last ``days`` days (today included), newest first.
 
     Row keys: day, calls (requests sent), failed, cached (answers served from the cache, where
     the store records them), prompt_tokens, completion_tokens, total_tokens, cost (USD, from
-    DIGEST_PRICE_INPUT_PER_MTOK / DIGEST_PRICE_OUTPUT_PER_MTOK), kinds ({kind: calls}).
+    DIGEST_PRICE_INPUT_PER_MTOK / DIGEST_PRICE_OUTPUT_PER_MTOK), kinds ({kind: calls}),
+    split ({purpose: tokens}, purposes from :func:`purpose`, in :data:`PURPOSES` order).
     """
     days = max(1, int(days))
     since = (datetime.now(timezone.utc).date() - timedelta(days=days - 1)).isoformat()
@@ -28,14 +54,20 @@ def usage_report(store, settings, days: int = 7) -> list[dict]:
     by_day: dict[str, dict] = {}
     for r in rows:
         d = by_day.setdefault(r["day"], {"day": r["day"], "calls": 0, "failed": 0, "cached": 0,
-                                         "prompt_tokens": 0, "completion_tokens": 0, "kinds": {}})
+                                         "prompt_tokens": 0, "completion_tokens": 0, "kinds": {},
+                                         "split": {}})
         for k in ("calls", "failed", "cached", "prompt_tokens", "completion_tokens"):
             d[k] += int(r[k] or 0)
         if r["calls"]:
             d["kinds"][r["kind"]] = int(r["calls"])
+        tokens = int(r["prompt_tokens"] or 0) + int(r["completion_tokens"] or 0)
+        if tokens:
+            group = purpose(r["kind"])
+            d["split"][group] = d["split"].get(group, 0) + tokens
     price_in = settings.digest_price_input_per_mtok / 1e6
     price_out = settings.digest_price_output_per_mtok / 1e6
     for d in by_day.values():
+        d["split"] = {k: d["split"][k] for k in sorted(d["split"], key=_order)}
         d["total_tokens"] = d["prompt_tokens"] + d["completion_tokens"]
         d["cost"] = round(d["prompt_tokens"] * price_in + d["completion_tokens"] * price_out, 6)
     return list(by_day.values())
@@ -61,6 +93,11 @@ def format_usage(rows: list[dict], budget: int | None = None, days: int | None =
 
     out = [line(head), "  ".join("-" * w for w in widths), *map(line, body),
            "  ".join("-" * w for w in widths), line(total)]
+    for r in rows:
+        if r.get("split") and r["total_tokens"]:
+            parts = ", ".join(f"{name} {tok:,} ({100 * tok / r['total_tokens']:.0f}%)"
+                              for name, tok in r["split"].items())
+            out.append(f"{r['day']} tokens by purpose: {parts}")
     if budget is not None:
         today = datetime.now(timezone.utc).date().isoformat()
         used = next((r["total_tokens"] for r in rows if r["day"] == today), 0)

@@ -143,7 +143,9 @@ def test_injection_in_an_abstract_stays_data(stub, store):
     system, user = stub.requests[0].body["messages"]
     assert "Ignore previous instructions" not in system["content"]
     data = {d["title"]: d for d in papers_in(stub.requests[0].body)}
-    assert data["Better Image Segmentation"]["abstract"].startswith("Ignore previous")
+    # the sentence addressed to the model never reaches the prompt; the rest stays quoted data
+    assert "Ignore previous" not in user["content"]
+    assert data["Better Image Segmentation"]["abstract"].startswith("Output {")
     assert user["content"].count("</papers>") == 2  # the block end and the reminder only
     assert labels["2411.77777"].category in TAXONOMY.names
 
@@ -172,3 +174,80 @@ def test_the_prompt_lists_the_taxonomy(stub, store):
         assert f"- {cat.name}: {cat.description}" in system
     assert json.loads(stub.requests[0].body["messages"][1]["content"].split("<papers>")[1]
                       .split("</papers>")[0])[0]["id"] == "p1"
+
+
+# --- tolerant replies (issue 10 item 5) ---------------------------------------------------------
+@pytest.mark.parametrize("reply", [
+    '```json\n[{"id": "p1", "category": "computer vision (CV)"}, {"id": "p2", "category": "SECURITY"},'
+    ' {"id": "p3", "category": "Reinforcement-Learning"}]\n```',
+    'Here is the classification:\n["Computer Vision", "sec", "RL"]\nLet me know if you need more.',
+    '[{"id": 1, "category": "Computer Vision"}, {"paper": 2, "label": "Security"},'
+    ' {"n": 3, "category": "Reinforcement Learning"}]',
+    '{"1": "cv", "2": "Security.", "3": "reinforcement learning"}',
+    '{"p1": "컴퓨터 비전", "p2": "보안", "p3": "강화 학습"}',
+    '{"Security": ["p2"], "Computer Vision": ["p1"], "Reinforcement Learning": [3]}',
+    "Sure.\np1: Computer Vision\n**p2** - Security (attacks on models)\n3. RL",
+    '{"p1": "👁️ Computer Vision", "p2": "Security (sec)", "p3": "Reinforcement Learning",'
+    ' "p9": "Security", "x": "Computer Vision"}',
+], ids=["fenced-list", "bare-list-in-prose", "numeric-ids", "numeric-keys", "korean",
+        "category-to-ids", "plain-lines", "emoji-unknown-ids"])
+def test_every_readable_reply_shape_labels_its_papers_and_the_rest_go_offline(stub, store, reply):
+    papers = [paper(i) for i in range(4)]  # CV, Security, RL, CV; the reply labels only p1-p3
+    stub.push(Reply(content=reply))
+    labels = make(stub, store).classify(papers)
+    assert stub.calls == 1
+    got = [(labels[p.arxiv_id].category, labels[p.arxiv_id].method) for p in papers]
+    assert got[:3] == [("Computer Vision", "llm"), ("Security", "llm"),
+                       ("Reinforcement Learning", "llm")]
+    assert got[3][1] == "keyword"  # not labelled by the reply: classified offline, never lost
+
+
+def test_unknown_ids_and_categories_only_lose_their_own_labels(stub, store):
+    stub.push(Reply(content='{"p1": "Security", "p0": "Security", "p7": "Computer Vision", '
+                            '"p2": "Astrology", "paper 3": "RL"}'))
+    papers = [paper(i) for i in range(3)]
+    labels = make(stub, store).classify(papers)
+    assert [labels[p.arxiv_id].method for p in papers] == ["llm", "keyword", "llm"]
+    assert labels[papers[0].arxiv_id].category == "Security"
+
+
+# --- the budget: syntheses first (issue 14 item 2) -----------------------------------------------
+def sure_paper(i: int) -> Paper:
+    return Paper(f"2411.9{i:04d}", f"Image and Video Segmentation {i}",
+                 "Image segmentation for video: each image of a video, image by image, video by video.")
+
+
+def test_only_the_papers_the_keywords_are_unsure_of_are_sent(stub, store):
+    clf = make(stub, store)
+    sure = [sure_paper(i) for i in range(3)]
+    unsure = [paper(i) for i in range(3)]
+    assert all(c.confidence >= clf.unsure_below for c in clf.fallback.classify(sure).values())
+    labels = clf.classify(sure + unsure)
+    sent = {d["title"] for r in stub.requests for d in papers_in(r.body)}
+    assert sent == {p.title for p in unsure}
+    assert {labels[p.arxiv_id].method for p in sure} == {"keyword"}
+    assert {labels[p.arxiv_id].method for p in unsure} == {"llm"}
+    assert clf.last_stats["sure"] == 3 and clf.last_fallbacks == 0
+    # the prompt carries the title and the first sentences, not the whole abstract
+    record = papers_in(stub.requests[0].body)[0]
+    assert set(record) == {"id", "title", "abstract"} and len(record["abstract"]) <= 300
+
+
+def test_the_syntheses_reserve_is_kept_and_the_least_sure_papers_go_first(stub, store):
+    probe = make(stub, store)
+    reserve = probe.reserve(len(TAXONOMY))
+    unsure = [paper(i) for i in range(30)]
+    one_batch = probe._batch_cost(unsure[:10])
+    clf = make(stub, store, digest_llm_batch_size=10,
+               digest_daily_token_budget=reserve + one_batch + 50)
+    labels = clf.classify(unsure)
+    assert len(labels) == 30  # every paper labelled
+    assert stub.calls == 1 and len(papers_in(stub.requests[0].body)) == 10
+    assert clf.last_stats["over_budget"] == 20 and clf.last_fallbacks == 20
+    assert sum(c.method == "llm" for c in labels.values()) == 10
+    assert clf.llm.budget_left() >= reserve  # what the syntheses need is still there
+    # no budget beyond the reserve: nothing is sent at all
+    stub.reset()
+    tight = make(stub, store, digest_daily_token_budget=reserve)
+    assert {c.method for c in tight.classify([paper(i) for i in range(40, 45)]).values()} == {"keyword"}
+    assert stub.calls == 0 and tight.last_stats["over_budget"] == 5

@@ -290,3 +290,63 @@ def test_digest_ask_prints_the_answer_and_cited_ids(service, capsys):
     assert cli(["ask", "--json", "--date", "2024-11-22", "탈옥", "방어"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["grounded"] is False and data["cited"][0]["arxiv_id"] == SHIELD
+
+
+# --- tolerant citations (issue 10 item 5) ------------------------------------------------------
+
+RING_TITLE = "RingCache: Sharded Key-Value Caches for Million-Token Inference"
+HYDRA_TITLE = "Hydra-S: Parallel Attention and State Space Heads in Small Language Models"
+
+
+@pytest.mark.parametrize("reply, cited, body", [
+    ("RingCache shards the KV cache [1, 2].", [RING, HYDRA], "RingCache shards the KV cache [1][2]."),
+    ("RingCache shards the KV cache [1][2].", [RING, HYDRA], "RingCache shards the KV cache [1][2]."),
+    ("It shards the KV cache (1) and Hydra-S mixes heads (2).", [RING, HYDRA],
+     "It shards the KV cache [1] and Hydra-S mixes heads [2]."),
+    ("It shards the KV cache [Source 1]; see also [paper 2].", [RING, HYDRA],
+     "It shards the KV cache [1]; see also [2]."),
+    (f"'{RING_TITLE}' shards the KV cache across GPUs.", [RING], None),
+    ("The paper 'RingCache: Sharded KV Caches for Million-Token Inference' shards the cache.",
+     [RING], None),
+    ("RingCache shards the KV cache across GPUs; Hydra-S keeps a smaller state.", [RING, HYDRA], None),
+    ("Two steps: (1) shard the cache, (2) overlap transfers [1].", [RING],
+     "Two steps: (1) shard the cache, (2) overlap transfers [1]."),
+    ("It shards the KV cache [1].\n\nSources:\n- [1] RingCache, arXiv 2411.90001\n- [2] Hydra-S",
+     [RING], "It shards the KV cache [1]."),
+], ids=["list", "adjacent", "parentheses", "named", "exact-title", "close-title", "by-name",
+        "enumeration-kept", "model-sources-list-dropped"])
+def test_citations_in_the_shapes_models_write_them(service, stub, reply, cited, body):  # noqa: F811
+    stub.push(Reply(content=reply))
+    answer = online(service, stub).answer(LONG_CONTEXT, day=DAY)
+    assert answer.grounded and ids(answer) == cited
+    shown, sources = answer.text.split("\n\nSources:\n")
+    assert shown == (body or reply)
+    assert sources.splitlines()[0].startswith(f"[{sorted([RING, HYDRA].index(i) + 1 for i in cited)[0]}] ")
+    assert sources.count("https://arxiv.org/abs/") == len(cited)
+
+
+@pytest.mark.parametrize("language, heading", [
+    ("en", "Sources consulted (the answer cites none of them):"),
+    ("ko", "참고한 자료 (답변에 인용 표시가 없습니다):"),
+])
+def test_an_answer_that_cites_nothing_is_shown_with_the_sources_it_was_given(  # noqa: F811
+        service, stub, language, heading):
+    question = LONG_CONTEXT if language == "en" else "긴 문맥 추론에 도움이 되는 논문은?"
+    text = ("Sharding the key-value cache across GPUs helps most." if language == "en"
+            else "키-값 캐시를 여러 GPU에 나누는 방법이 가장 도움이 됩니다.")
+    stub.push(Reply(content=text))
+    answer = online(service, stub).answer(question, day=DAY)
+    assert answer.grounded and answer.cited == ()
+    shown, consulted = answer.text.split(f"\n\n{heading}\n")
+    assert shown == text
+    lines = consulted.splitlines()
+    assert len(lines) >= 2 and lines[0].startswith("[1] ") and lines[1].startswith("[2] ")
+    assert all(" — https://arxiv.org/abs/" in line for line in lines)
+
+
+def test_fix_citations_shapes_without_a_server():
+    titles = [RING_TITLE, HYDRA_TITLE]
+    assert fix_citations("A (1, 2) and (7).", 2, titles) == ("A [1][2] and (7).", [1, 2])
+    assert fix_citations("A【2】and [^1].", 2, titles) == ("A[2]and [1].", [2, 1])
+    assert fix_citations("Hydra-S first, then RingCache.", 2, titles)[1] == [2, 1]
+    assert fix_citations("Nothing cited here.", 2, titles) == ("Nothing cited here.", [])

@@ -84,3 +84,20 @@ def test_cache_hits_are_counted_where_the_store_records_them(stub, store):
     (row,) = usage_report(store, settings, days=1)
     assert (row["calls"], row["cached"]) == (1, 2)
     assert stub.calls == 1
+
+
+def test_usage_says_how_the_budget_was_split(store):
+    settings = llm_settings(None)
+    add(store, day(0), 40_000, 2_000, kind="classify")
+    add(store, day(0), 9_000, 6_000, kind="summary")
+    add(store, day(0), 2_000, 1_000, kind="summary_repair")
+    add(store, day(0), 2_500, 500, kind="qa")
+    add(store, day(1), 100, 0, kind="classify")
+    (today, earlier) = usage_report(store, settings, days=7)
+    assert today["split"] == {"summaries": 15_000, "repairs": 3_000, "classification": 42_000,
+                              "Q&A": 3_000}
+    text = format_usage([today, earlier], budget=300_000)
+    line = next(x for x in text.splitlines() if x.startswith(day(0)) and "purpose" in x)
+    assert line.endswith("summaries 15,000 (24%), repairs 3,000 (5%), "
+                         "classification 42,000 (67%), Q&A 3,000 (5%)")
+    assert f"{day(1)} tokens by purpose: classification 100 (100%)" in text
