@@ -63,14 +63,15 @@ PART_WORDS: tuple[tuple[str, ...], ...] = (
 def part_of(label: str) -> int | None:
     """Which of the five parts a heading names (1-5), by its words; None if it names none.
 
-    The earliest-listed part wins when a heading names two ("주요 주제 및 동향" is part 1),
-    except that "종합 요약"/"최종 요약" (a final summary) is part 5, not part 3.
+    A heading that names two parts is read by the later part's own word: a conclusion ("종합
+    요약", "결론") is part 5 and an impact ("사건이 미치는 영향") part 4 whatever else they name;
+    otherwise the earliest-listed part wins ("주요 주제 및 동향" is part 1).
     """
     low = label.casefold()
     if re.search(r"(?:최종|종합|통합|final|overall)\s*(?:요약|summary)|결론|conclusion|outlook|전망", low):
         return 5
-    for i, words in enumerate(PART_WORDS, 1):
-        if any(w in low for w in words):
+    for i in (4, 1, 2, 3, 5):
+        if any(w in low for w in PART_WORDS[i - 1]):
             return i
     return None
 
