@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from digest.untrusted import REMOVED_MARK, is_injection, strip_injections
 
@@ -419,6 +420,7 @@ def _en_skeleton(word: str) -> str:
     return _collapse("".join(out))
 
 
+@lru_cache(maxsize=65536)
 def _hangul_skeleton(word: str) -> str:
     out = []
     for ch in word:
