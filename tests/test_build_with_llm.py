@@ -48,7 +48,8 @@ def test_llm_failure_on_one_category_keeps_the_digest_complete(stub, tmp_path, f
     service = make_service(stub, tmp_path, digest_llm_max_retries=0)
     digest = service.build(DAY, sources=[str(fixtures / "engine/hf_day.json")])
     security = digest.summary_for("Security")
-    assert security.offline and "LLM failed" in security.note
+    assert security.offline and security.note == "LLM failed (server error): offline summary"
+    assert "OPENAI_API_KEY" not in security.text  # the key is set: the note names the real cause
     assert any(not s.offline for s in digest.summaries)
     assert any("LLM failed" in n and "Security" in n for n in digest.notes)
 
