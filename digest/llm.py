@@ -476,6 +476,7 @@ class LLM:
         text = self._cache_lookup(key)
         if text is None:
             return None
+        text = redact_secrets(text, self._key)  # stored before redaction existed, or another key
         if validate is not None:
             try:
                 validate(text)

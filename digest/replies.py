@@ -617,9 +617,12 @@ _REFUSAL = re.compile(r"^\W*(?:i'?m sorry|i am sorry|sorry|i can(?:no|')?t|i can
                       r"(?:요청|이 요청)[^.\n]{0,30}(?:수 없|어렵))", re.I)
 _REFUSAL_ANY = re.compile(r"(?:can(?:no|')?t|cannot|unable to|won'?t) (?:help|assist|comply|provide|do that)"
                           r"|도와(?:드릴|줄) 수 없|제공할 수 없|응할 수 없", re.I)
-_DANGLING = re.compile(r"(?:[,;:(\[{/–—-]|\b(?:and|or|the|a|an|of|to|with|for|in|on|by|that|which|"
-                       r"및|또는|그리고|그러나|하지만|의|를|을|에서|와|과|로|으로|이며|하고|하여|는|은|가|이))$",
-                       re.I)
+# Endings no finished sentence has: a comma or an opening bracket, an English article or
+# conjunction, a Korean conjunction or object/adverbial particle. (Particles that also end
+# common nouns — 가 in 평가, 과 in 결과, 의 in 정의, 로 in 경로 — are left out on purpose.)
+_DANGLING = re.compile(r"(?:[,;(\[{/–—]|(?<![-–—])-|\b(?:and|or|the|a|an|of|to|with|for|in|on|by|that|which|"
+                       r"but|because|while|such as)|(?:^|\s)(?:및|또는|그리고|그러나|하지만|그래서)|"
+                       r"[가-힣](?:를|을|에서|으로|하며|하고|하여|이며|에게))$", re.I)
 
 
 def looks_cut_off(text: str) -> bool:
@@ -644,6 +647,9 @@ def check_summary(text: str, papers, *, finish_reason: str | None = None) -> Par
         raise UnusableReply(f"reply of {len(raw):,} characters, over the {MAX_REPLY_CHARS:,} cap",
                             cause="reply too long")
     text = clean_reply(raw)
+    obj = reply_json(text) if text.lstrip().startswith("{") else None
+    if obj is not None:
+        text = from_json(obj, papers) or text
     if len(text.strip()) < 1:
         raise UnusableReply("empty reply", cause="empty reply")
     head = text[:300]
@@ -689,9 +695,47 @@ def _one_line(text: str) -> str:
 
 
 def reply_json(text: str) -> dict | None:
-    """A JSON object reply (``{"parts": [...]}`` or keyed parts), if the model wrote one."""
+    """A JSON object reply, if the model wrote one (some servers answer in JSON unasked)."""
     try:
         obj = json.loads(clean_reply(text))
     except ValueError:
         return None
     return obj if isinstance(obj, dict) else None
+
+
+def from_json(obj: dict, papers) -> str | None:
+    """A JSON reply as five-part Markdown: ``{"parts": [...]}`` or one key per part
+    (``themes``, ``trends``, ``findings``, ``impact``, ``outlook``, in any language the part
+    words know); a finding may cite its paper by number ``n`` (we write the title)."""
+    parts: dict[int, object] = {}
+    if isinstance(obj.get("parts"), list) and len(obj["parts"]) == 5:
+        parts = dict(enumerate(obj["parts"], 1))
+    else:
+        for key, value in obj.items():
+            n = part_of(str(key).replace("_", " "))
+            if n is not None:
+                parts.setdefault(n, value)
+    if len(parts) < 5:
+        return None
+    lines = []
+    for n in range(1, 6):
+        value = parts[n]
+        if isinstance(value, dict) and not {"n", "paper"} & set(value):
+            value = value.get("text") or value.get("items") or value.get("bullets") or value
+        items = value if isinstance(value, list) else [value]
+        lines.append(f"{n}. **{('Themes', 'Trends', 'Findings', 'Impact', 'Outlook')[n - 1]}**")
+        for item in items:
+            lines.append("   - " + _json_item(item, papers))
+    return "\n".join(lines)
+
+
+def _json_item(item, papers) -> str:
+    if not isinstance(item, dict):
+        return _one_line(str(item))
+    text = " ".join(_one_line(str(v)) for k, v in item.items() if k not in ("n", "paper", "title"))
+    ref = item.get("n", item.get("paper"))
+    if isinstance(ref, int) and 1 <= ref <= len(papers):
+        return f"'{papers[ref - 1].title}': {text}"
+    if item.get("title"):
+        return f"'{_one_line(str(item['title']))}': {text}"
+    return text

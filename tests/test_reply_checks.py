@@ -273,3 +273,14 @@ def fake_summary_for(papers) -> str:
 def test_clean_reply_drops_fences():
     assert clean_reply("```markdown\n1. **a**\n```") == "1. **a**"
     assert parse_summary("just text").block == "just text"
+
+
+def test_a_json_reply_is_read_too_citing_papers_by_number():
+    import json
+
+    reply = json.dumps({"themes": [{"n": 1, "text": "탈옥 프롬프트 탐지"}, {"n": 2, "text": "워터마크"}],
+                        "trends": ["견고성"], "findings": [{"n": 1, "text": "92% 정확도"}],
+                        "impact": ["보안 분야"], "outlook": "안전한 배포가 기대됩니다."}, ensure_ascii=False)
+    parsed = check_summary(reply, PAPERS)
+    out = normalise(parsed, strings("ko")["parts"])
+    assert parsed.five and f"'{PAPERS[0].title}': 92% 정확도" in out and "{" not in out
