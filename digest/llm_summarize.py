@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from string import Template
 
 from digest import prompts
-from digest.i18n import STRINGS, language_name, strings, t
+from digest.i18n import STRINGS, language_name, t
 from digest.llm import LLM, BudgetExceeded, LLMError, cache_key_for
 from digest.models import CategorySummary, Paper
 from digest.replies import (MAX_REPLY_CHARS, UnusableReply, check_summary, clean_reply,  # noqa: F401

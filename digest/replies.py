@@ -50,6 +50,7 @@ _SOURCES = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:출처|참�
                       r"(?:\*\*|__)?[ \t]*$", re.I)
 _RULE_END = re.compile(r"(?:\n[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*)+$")
 _URL = re.compile(r"https?://\S+")
+_LINK_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*[^\n]{0,300}?\(?<?https?://\S+\s*$")
 
 # Words that name each of the five parts, in the languages the replies come in.
 PART_WORDS: tuple[tuple[str, ...], ...] = (
@@ -109,9 +110,8 @@ def strip_sources(text: str) -> str:
             if all(len(ln) < 400 and (ln[:1] in "-*•[" or _URL.search(ln) or re.match(r"\d+[.)]", ln))
                    for ln in tail):
                 return "\n".join(lines[:i]).rstrip()
-    # bare trailing link lines ("- Title (https://...)") are a sources list too
-    while lines and _URL.search(lines[-1]) and len(_URL.sub("", lines[-1]).strip(" -*•()[]:")) < 300 \
-            and re.match(r"^\s*(?:[-*•]|\d+[.)])?\s*\S*", lines[-1]) and lines[-1].strip()[:1] in "-*•[(0123456789h":
+    # trailing list items that are links ("- Title (https://...)") are a sources list too
+    while lines and _LINK_ITEM.match(lines[-1]):
         lines.pop()
     return "\n".join(lines).rstrip()
 
@@ -491,11 +491,13 @@ GROUNDED_MIN = 3.0   # evidence needed (e.g. a method name, or three plain title
 def grounding(reply: str, papers) -> Grounding:
     """Evidence that ``reply`` is about ``papers`` (objects with ``title`` and ``abstract``).
 
-    The rule, general on purpose: a paper's evidence terms are its title's words (its method
-    name before a colon weighs 4, the whole title quoted as given reaches the bar at once, a name-like token — acronym, CamelCase, digits — 3, a long
-    word 1.5, another word 1; words common to all AI titles, :data:`GENERIC`, count nothing),
-    the name-like tokens of its abstract (2), the numbers of its title (1). A term counts when
-    the reply has it in English, or for a title word in :data:`GLOSSARY`, in Korean. A reply is
+    The rule, general on purpose: a paper's evidence terms are its title's words (the whole
+    title as given reaches the bar at once; its method name before a colon weighs 4; a
+    name-like token — acronym, CamelCase, digits — 3; a long word 1.5, another word 1; words
+    common to most AI titles, :data:`GENERIC`, 0.25; function words nothing), the name-like
+    tokens of its abstract (2), the numbers of its title (1). A term counts when the reply has
+    it in English, or in Korean: a :data:`GLOSSARY` rendering or the same word written in Hangul
+    (:func:`_loanword`, 벤치마크 = benchmark). A reply is
     about the papers when one paper's evidence reaches :data:`GROUNDED_MIN`, and it shows strong
     evidence of another paper when it quotes an English title-like phrase (six or more words in
     Title Case, or ``Name: words``) that shares under half its words with every given title.
