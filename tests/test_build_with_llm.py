@@ -87,3 +87,22 @@ def test_offline_summaries_from_an_earlier_day_are_rewritten_once_the_llm_is_ava
     assert all(s.model == "stub-model" for s in digest.summaries) and stub.calls > 0
     calls = stub.calls
     assert online.get_digest(DAY, "ko").summaries[0].model == "stub-model" and stub.calls == calls
+
+
+def test_a_repair_request_shows_in_digest_usage(stub, tmp_path, fixtures, monkeypatch, capsys):
+    from digest.cli import main
+
+    settings = llm_settings(stub, digest_db=tmp_path / "d.db")
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            raw = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+            monkeypatch.setenv(name.upper(), str(raw))
+    # the first synthesis stops after part 2; the repair request gets a full one
+    stub.when("You write one section", Reply(content="1. **핵심 주제**\n   - 첫째.\n2. **공통 키워드**\n   - 둘째."),
+              times=1)
+    hf = str(fixtures / "engine/hf_day.json")
+    assert main(["build", "--date", "2024-11-22", "--source", hf, "--out", str(tmp_path / "o")]) == 0
+    capsys.readouterr()
+    assert main(["usage", "--days", "3"]) == 0
+    table = capsys.readouterr().out
+    assert "summary_repair 1" in table
