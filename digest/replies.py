@@ -158,13 +158,17 @@ def parse_summary(text: str) -> Parsed:
     steps = any(re.search(r"단계|step", lines[i], re.I) for i, *_ in seq)
     agree = sum(part_of(label) == n for _, n, label, _ in seq)
     found = [n for _, n, _, _ in seq]
+    candidates = []
     if len(seq) == 5 and (agree >= 3 or steps):
-        return Parsed(parts=_bodies(lines, seq), numbered=found)
-    named_seq = _by_part(named)
-    if len(named_seq) == 5:
-        return Parsed(parts=_bodies(lines, named_seq), numbered=found)
+        candidates.append(seq)
+    candidates += [_in_order(named, by_number=False), _by_part(named)]
     if len(seq) == 5 and agree >= 2:
-        return Parsed(parts=_bodies(lines, seq), numbered=found)
+        candidates.append(seq)
+    for heads in candidates:
+        if len(heads) == 5:
+            bodies = _bodies(lines, heads)
+            if all(b.strip() for b in bodies):  # a heading with nothing under it is no part
+                return Parsed(parts=bodies, numbered=found)
     # numbered parts that stop early (1..k, k < 5, their labels naming their parts): a reply
     # that lost its end; anything else is a reply in its own shape, kept as one block
     stopped = 2 <= len(seq) < 5 and agree >= len(seq) - 1 and seq[-1][0] == numbered[-1][0]

@@ -223,7 +223,8 @@ KO_HEAD = {1: "주요 주제 및 테마 추출", 2: "공통 키워드, 트렌드
            4: "이러한 사건이 다양한 분야에 미치는 영향 분석", 5: "결론 및 미래 발전 방향"}
 
 
-@pytest.mark.parametrize("shape", ["numbered", "steps", "hashes", "bold", "named", "out_of_order", "preamble"])
+@pytest.mark.parametrize("shape", ["numbered", "steps", "hashes", "bold", "named", "out_of_order", "preamble",
+                                   "report_title"])
 def test_five_parts_are_found_in_every_shape_and_rendered_in_ours(shape):
     def part(n, head):
         return {"numbered": f"{n}. {head}:\n   - {KO_BODY[n]}",
@@ -232,18 +233,21 @@ def test_five_parts_are_found_in_every_shape_and_rendered_in_ours(shape):
                 "bold": f"**{n}. {head}**\n- {KO_BODY[n]}",
                 "named": f"**{head}:**\n- {KO_BODY[n]}",
                 "out_of_order": f"{head}:\n- {KO_BODY[n]}",
-                "preamble": f"{n}. **{head}**: {KO_BODY[n]}"}[shape]
+                "preamble": f"{n}. **{head}**: {KO_BODY[n]}",
+                "report_title": f"#### {head}\n1. **항목**: {KO_BODY[n]}"}[shape]
     order = [2, 1, 3, 5, 4] if shape == "out_of_order" else [1, 2, 3, 4, 5]
     text = "\n\n".join(part(n, KO_HEAD[n]) for n in order)
     if shape == "preamble":
         text = "요약 보고서:\n\n" + text + "\n\n출처:\n- JailGuard (https://arxiv.org/abs/2411.00001)"
+    if shape == "report_title":  # a title that names part 5's words, and lists restarting at 1
+        text = "### 종합 요약 보고서\n\n" + text
     parsed = check_summary(text, PAPERS)
     assert parsed.five
     out = normalise(parsed, strings("ko")["parts"])
     assert re.findall(r"^(\d)\. \*\*(.+?)\*\*$", out, re.M) == list(zip("12345", strings("ko")["parts"]))
+    bodies = re.split(r"^\d\. \*\*.+\*\*$", out, flags=re.M)[1:]
     for n in range(1, 6):  # each body under its own heading, in our order
-        body = out.split(f"{n}. **")[1].split("\n", 1)[1].split(f"\n{n + 1}. **")[0]
-        assert KO_BODY[n] in body
+        assert KO_BODY[n] in bodies[n - 1]
     assert "요약 보고서" not in out and "https://" not in out
 
 
