@@ -8,9 +8,14 @@ DIGEST_MODEL, DIGEST_LLM_TIMEOUT and DIGEST_LLM_MAX_RETRIES. Every call goes thr
 1. answer from ``llm_cache`` when the same request was answered before (no call, no tokens);
 2. reserve an estimate of the call's tokens against DIGEST_DAILY_TOKEN_BUDGET (UTC day) and
    raise :class:`BudgetExceeded` instead of calling when it would not fit;
-3. call the SDK, which retries timeouts, 429 and 5xx itself (``max_retries``);
+3. call the SDK, which retries timeouts, 429 and 5xx itself (``max_retries``); each HTTP
+   attempt has a total deadline of DIGEST_LLM_TIMEOUT (connect + headers + body), so a server
+   that trickles its reply cannot hold a build (httpx's own timeouts are per read);
 4. record the call in ``llm_usage`` (tokens from the reply's ``usage``, ok or the cause);
-5. reject an empty reply, a refusal or one the caller's ``validate`` refuses, else cache it.
+5. redact the key and secret-looking tokens from the reply; reject an empty reply, a refusal,
+   one over ``max_chars``, one cut off at ``max_tokens`` (when the caller says so) or one the
+   caller's ``validate`` refuses, else cache it. A rejected reply's error carries the text and
+   whether it failed on form only (``repairable``), so the caller may ask once more.
 
 Failures surface as :class:`LLMError` subclasses whose text is one line naming the cause,
 never the key. Servers that reject ``response_format`` or ``max_tokens`` (some local servers,
