@@ -84,42 +84,41 @@ class Recorder:
         call["tokens"] = (now["prompt_tokens"] - before["prompt_tokens"],
                           now["completion_tokens"] - before["completion_tokens"])
 
-    def _checked(self, call: dict, text: str, validate) -> str:
+    def _failed(self, call: dict, err: LLMError) -> None:
+        if err.problem:  # the server answered and the reply check refused it
+            call["reply"], call["problem"] = err.reply, err.problem or str(err)
+        else:
+            call["error"] = err
+
+    def complete(self, *, kind: str, messages: list[dict], cache_key: str | None = None,
+                 json_mode: bool = False, **options) -> str:
+        """:meth:`LLM.complete` under kind ``doctor``, never from or into the cache."""
+        call = self._start(kind, json_mode)
+        try:
+            text = self._llm.complete(kind="doctor", messages=messages, cache_key=None,
+                                      json_mode=json_mode, **options)
+        except LLMError as err:
+            self._failed(call, err)
+            raise
+        finally:
+            self._end(call)
         call["reply"] = text
-        if validate is not None:
-            try:
-                validate(text)
-            except ValueError as err:
-                call["problem"] = str(err)
-                cause = getattr(err, "cause", None) or "malformed reply"
-                raise LLMUnavailable(f"unusable reply: {err}", cause=cause) from None
         return text
 
-    def complete(self, *, kind: str, messages: list[dict], max_tokens: int = 1200,
-                 cache_key: str | None = None, json_mode: bool = False, validate=None) -> str:
+    async def acomplete(self, *, kind: str, messages: list[dict], cache_key: str | None = None,
+                        json_mode: bool = False, **options) -> str:
+        """:meth:`complete` for asyncio callers."""
         call = self._start(kind, json_mode)
         try:
-            text = self._llm.complete(kind="doctor", messages=messages, max_tokens=max_tokens,
-                                      cache_key=None, json_mode=json_mode)
+            text = await self._llm.acomplete(kind="doctor", messages=messages, cache_key=None,
+                                             json_mode=json_mode, **options)
         except LLMError as err:
-            call["error"] = err
+            self._failed(call, err)
             raise
         finally:
             self._end(call)
-        return self._checked(call, text, validate)
-
-    async def acomplete(self, *, kind: str, messages: list[dict], max_tokens: int = 1200,
-                        cache_key: str | None = None, json_mode: bool = False, validate=None) -> str:
-        call = self._start(kind, json_mode)
-        try:
-            text = await self._llm.acomplete(kind="doctor", messages=messages, max_tokens=max_tokens,
-                                             cache_key=None, json_mode=json_mode)
-        except LLMError as err:
-            call["error"] = err
-            raise
-        finally:
-            self._end(call)
-        return self._checked(call, text, validate)
+        call["reply"] = text
+        return text
 
 
 def clip(text: str) -> str:

@@ -27,6 +27,8 @@ STRINGS: dict[str, dict[str, object]] = {
         "no_papers": "{day}: 새 논문이 없습니다 (arXiv는 주말과 휴일에 발표하지 않습니다).",
         "more_papers": "그 밖에 {n}편",
         "sources_consulted": "참고한 자료 (답변에 인용 표시가 없습니다):",
+        "offline_note_llm": "_오프라인 요약: 초록에서 알고리즘으로 고른 원문 문장과 키워드입니다(번역·생성 없음). "
+                            "LLM이 이 분야의 요약을 쓰지 못했습니다: {cause}._",
     },
     "en": {
         "title": "Daily Artificial Intelligence Insights : Papers",
@@ -48,6 +50,8 @@ STRINGS: dict[str, dict[str, object]] = {
         "no_papers": "{day}: no new papers (arXiv does not announce on weekends and holidays).",
         "more_papers": "{n} more",
         "sources_consulted": "Sources consulted (the answer cites none of them):",
+        "offline_note_llm": "_Offline summary: sentences and keywords chosen from the abstracts by an "
+                            "algorithm, nothing generated. The LLM did not write this one: {cause}._",
     },
 }
 

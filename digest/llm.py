@@ -8,9 +8,14 @@ DIGEST_MODEL, DIGEST_LLM_TIMEOUT and DIGEST_LLM_MAX_RETRIES. Every call goes thr
 1. answer from ``llm_cache`` when the same request was answered before (no call, no tokens);
 2. reserve an estimate of the call's tokens against DIGEST_DAILY_TOKEN_BUDGET (UTC day) and
    raise :class:`BudgetExceeded` instead of calling when it would not fit;
-3. call the SDK, which retries timeouts, 429 and 5xx itself (``max_retries``);
+3. call the SDK, which retries timeouts, 429 and 5xx itself (``max_retries``); each HTTP
+   attempt has a total deadline of DIGEST_LLM_TIMEOUT (connect + headers + body), so a server
+   that trickles its reply cannot hold a build (httpx's own timeouts are per read);
 4. record the call in ``llm_usage`` (tokens from the reply's ``usage``, ok or the cause);
-5. reject an empty reply, a refusal or one the caller's ``validate`` refuses, else cache it.
+5. redact the key and secret-looking tokens from the reply; reject an empty reply, a refusal,
+   one over ``max_chars``, one cut off at ``max_tokens`` (when the caller says so) or one the
+   caller's ``validate`` refuses, else cache it. A rejected reply's error carries the text and
+   whether it failed on form only (``repairable``), so the caller may ask once more.
 
 Failures surface as :class:`LLMError` subclasses whose text is one line naming the cause,
 never the key. Servers that reject ``response_format`` or ``max_tokens`` (some local servers,
@@ -31,6 +36,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+import httpx2
 import openai
 from openai import AsyncOpenAI, OpenAI
 
@@ -43,6 +49,9 @@ class LLMError(Exception):
     """An LLM result is not available; ``str()`` is one line, ``cause`` a short word for notes."""
 
     cause = "error"
+    reply: str = ""          # the rejected reply (capped, secrets redacted), for a repair request
+    problem: str = ""        # what was wrong with it, one line (quoted in a repair request)
+    repairable: bool = False  # the reply failed on form only: one follow-up request may fix it
 
     def __init__(self, message: str, cause: str | None = None):
         super().__init__(message)
@@ -78,7 +87,87 @@ def utc_day() -> str:
 
 
 _SECRETISH = re.compile(r"(?i)\b(?:sk|key|api[-_]?key)[-_][A-Za-z0-9_\-]{6,}|\bBearer\s+\S+")
+# Secret-looking tokens in a model's text (shown and stored): OpenAI/Anthropic-style keys,
+# bearer tokens, GitHub, Slack, AWS and Google keys. Narrower than _SECRETISH, which is for
+# error lines: words like "key-value" must survive in a summary.
+_SECRET_TOKEN = re.compile(
+    r"\b(?:sk|rk|pk)-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_\-]{16,}|\bBearer\s+[A-Za-z0-9._\-]{16,}"
+    r"|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abprs]-[A-Za-z0-9\-]{10,}|\bAKIA[0-9A-Z]{16}\b"
+    r"|\bAIza[0-9A-Za-z_\-]{30,}")
 _REFUSAL_FINISH = {"content_filter"}
+REDACTED = "[redacted]"
+MAX_REPLY_CHARS = 200_000   # any reply longer is refused before anything reads it (callers cap lower)
+
+
+def redact_secrets(text: str, key: str | None = None) -> str:
+    """``text`` with the API key and secret-looking tokens replaced (line breaks kept)."""
+    if not text:
+        return text
+    if key and len(key) >= 8:
+        text = text.replace(key, REDACTED)
+    return _SECRET_TOKEN.sub(REDACTED, text)
+
+
+class _DeadlineStream(httpx2.SyncByteStream):
+    """A response body that raises ReadTimeout once the request's total deadline has passed.
+
+    httpx timeouts are per read: a server trickling one byte every half second never trips
+    them. The deadline is set when the request is sent (connect + headers + body count)."""
+
+    def __init__(self, stream, deadline: float, request):
+        self._stream, self._deadline, self._request = stream, deadline, request
+
+    def __iter__(self):
+        for chunk in self._stream:
+            if time.monotonic() > self._deadline:
+                raise httpx2.ReadTimeout("the reply did not complete within the total deadline",
+                                         request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _AsyncDeadlineStream(httpx2.AsyncByteStream):
+    """:class:`_DeadlineStream` for the async client."""
+
+    def __init__(self, stream, deadline: float, request):
+        self._stream, self._deadline, self._request = stream, deadline, request
+
+    async def __aiter__(self):
+        async for chunk in self._stream:
+            if time.monotonic() > self._deadline:
+                raise httpx2.ReadTimeout("the reply did not complete within the total deadline",
+                                         request=self._request)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
+def deadline_hooks(total: float, *, asynchronous: bool = False) -> dict:
+    """httpx event hooks that bound each HTTP attempt to ``total`` seconds overall."""
+
+    def stamp(request) -> None:
+        request.extensions["digest_deadline"] = time.monotonic() + total
+
+    def limit(response) -> None:
+        deadline = response.request.extensions.get("digest_deadline")
+        if deadline is not None:
+            response.stream = _DeadlineStream(response.stream, deadline, response.request)
+
+    if not asynchronous:
+        return {"request": [stamp], "response": [limit]}
+
+    async def astamp(request) -> None:
+        stamp(request)
+
+    async def alimit(response) -> None:
+        deadline = response.request.extensions.get("digest_deadline")
+        if deadline is not None:
+            response.stream = _AsyncDeadlineStream(response.stream, deadline, response.request)
+
+    return {"request": [astamp], "response": [alimit]}
 
 
 class LLM:
@@ -120,7 +209,9 @@ class LLM:
         self._require_enabled()
         with self._client_lock:
             if self._client is None:
-                self._client = OpenAI(**self._client_args(), http_client=self._http_client)
+                http = self._http_client or openai.DefaultHttpxClient(
+                    event_hooks=deadline_hooks(self.timeout))
+                self._client = OpenAI(**self._client_args(), http_client=http)
             return self._client
 
     def _async_client(self) -> AsyncOpenAI:
@@ -130,7 +221,9 @@ class LLM:
         with self._client_lock:
             client = self._aclients.get(loop)
             if client is None:
-                client = self._aclients[loop] = AsyncOpenAI(**self._client_args())
+                http = openai.DefaultAsyncHttpxClient(
+                    event_hooks=deadline_hooks(self.timeout, asynchronous=True))
+                client = self._aclients[loop] = AsyncOpenAI(**self._client_args(), http_client=http)
             return client
 
     def close(self) -> None:
@@ -160,8 +253,14 @@ class LLM:
     # --- public API --------------------------------------------------------------------------
     def complete(self, *, kind: str, messages: list[dict], max_tokens: int = 1200,
                  cache_key: str | None = None, json_mode: bool = False,
-                 validate: Validator | None = None) -> str:
-        """The reply text for ``messages``, from the cache or one (SDK-retried) call."""
+                 validate: Validator | None = None, cut_off_ok: bool = True,
+                 max_chars: int = MAX_REPLY_CHARS) -> str:
+        """The reply text for ``messages``, from the cache or one (SDK-retried) call.
+
+        ``cut_off_ok=False`` refuses a reply that stopped at ``max_tokens``
+        (``finish_reason == "length"``); ``max_chars`` refuses a longer reply before
+        ``validate`` sees it. Secrets (the key, token-looking strings) are redacted from
+        every reply before it is validated, cached or returned."""
         key = self._full_key(cache_key)
         hit = self._cache_get(key, kind, validate)
         if hit is not None:
@@ -173,13 +272,14 @@ class LLM:
                 response = self._call(messages, max_tokens, json_mode)
             except Exception as err:  # noqa: BLE001 - every SDK failure becomes one LLMError
                 raise self._failed(kind, err, estimate) from None
-            return self._finish(kind, key, response, messages, validate)
+            return self._finish(kind, key, response, messages, validate, cut_off_ok, max_chars)
         finally:
             self._release(estimate)
 
     async def acomplete(self, *, kind: str, messages: list[dict], max_tokens: int = 1200,
                         cache_key: str | None = None, json_mode: bool = False,
-                        validate: Validator | None = None) -> str:
+                        validate: Validator | None = None, cut_off_ok: bool = True,
+                        max_chars: int = MAX_REPLY_CHARS) -> str:
         """:meth:`complete` for asyncio code (AsyncOpenAI; the cache and budget are shared)."""
         key = self._full_key(cache_key)
         hit = self._cache_get(key, kind, validate)
@@ -192,7 +292,7 @@ class LLM:
                 response = await self._acall(messages, max_tokens, json_mode)
             except Exception as err:  # noqa: BLE001
                 raise self._failed(kind, err, estimate) from None
-            return self._finish(kind, key, response, messages, validate)
+            return self._finish(kind, key, response, messages, validate, cut_off_ok, max_chars)
         finally:
             self._release(estimate)
 
@@ -271,16 +371,25 @@ class LLM:
 
     # --- results --------------------------------------------------------------------------
     def _finish(self, kind: str, key: str | None, response, messages: list[dict],
-                validate: Validator | None) -> str:
-        text, problem, cause = "", None, None
+                validate: Validator | None, cut_off_ok: bool = True,
+                max_chars: int = MAX_REPLY_CHARS) -> str:
+        text, problem, cause, repairable, raw_len = "", None, None, False, 0
         try:
             choice = response.choices[0]
             message = choice.message
-            text = (message.content or "").strip()
+            text = message.content or ""
+            raw_len = len(text)
+            text = redact_secrets(text[: max_chars + 1].strip(), self._key)
             if getattr(message, "refusal", None) or choice.finish_reason in _REFUSAL_FINISH:
                 problem, cause = f"the model refused ({choice.finish_reason})", "refusal"
             elif not text:
                 problem, cause = f"empty reply (finish_reason={choice.finish_reason})", "empty reply"
+            elif raw_len > max_chars:
+                problem, cause = (f"reply of {raw_len:,} characters, over the {max_chars:,} cap",
+                                  "reply too long")
+            elif choice.finish_reason == "length" and not cut_off_ok:
+                problem, cause = "reply cut off at the token limit (finish_reason=length)", "cut off"
+                repairable = True
         except (AttributeError, IndexError, TypeError):
             problem, cause = "malformed response (no choices)", "malformed reply"
         usage = getattr(response, "usage", None)
@@ -296,9 +405,11 @@ class LLM:
             except ValueError as err:
                 problem = f"unusable reply: {_one_line(str(err))}"
                 cause = getattr(err, "cause", None) or "malformed reply"
+                repairable = bool(getattr(err, "repairable", False))
         self._record(kind, int(prompt), int(completion), problem)
         if problem is not None:
             err = LLMUnavailable(f"LLM {kind} call to {self.model}: {problem}", cause=cause)
+            err.reply, err.repairable, err.problem = text[:max_chars], repairable, problem
             log.warning("%s", err)
             raise err
         if key is not None:
@@ -370,6 +481,7 @@ class LLM:
         text = self._cache_lookup(key)
         if text is None:
             return None
+        text = redact_secrets(text, self._key)  # stored before redaction existed, or another key
         if validate is not None:
             try:
                 validate(text)

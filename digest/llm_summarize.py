@@ -2,23 +2,29 @@
 
 ``LLMSummarizer(llm).summarize_all(groups, language)`` asks for every category concurrently
 (at most DIGEST_LLM_CONCURRENCY calls in flight), so a build takes about one LLM round, not
-one per category. Each reply is checked before it is used or cached: five numbered parts,
-not a refusal, citing at least one of the given papers and no title that is not given.
-A category whose call fails, is refused, fails the check or would pass the daily token budget
-gets the offline :class:`~digest.summarize.ExtractiveSummarizer` summary with a note saying why.
+one per category. Abstracts go into the prompt without sentences that address an AI reader
+(:func:`digest.replies.without_injections`). Each reply is read by :mod:`digest.replies`,
+which accepts the shapes real models write and rejects only what is wrong (refusal, empty, cut
+off, runaway length, not about the given papers, obeying injected text, parts missing). A reply
+that fails on form only gets one repair request quoting the problem (kind ``summary_repair``
+in ``llm_usage``); a category whose call fails, is refused, fails twice or would pass the daily
+token budget gets the offline :class:`~digest.summarize.ExtractiveSummarizer` summary with a
+note naming the cause.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
-from difflib import SequenceMatcher
+from string import Template
 
 from digest import prompts
-from digest.i18n import STRINGS, language_name
+from digest.i18n import STRINGS, language_name, t
 from digest.llm import LLM, BudgetExceeded, LLMError, cache_key_for
 from digest.models import CategorySummary, Paper
+from digest.replies import (MAX_REPLY_CHARS, UnusableReply, check_summary, clean_reply,  # noqa: F401
+                            normalise, without_injections)
 from digest.summarize import ExtractiveSummarizer
 from digest.taxonomy import Category
 
@@ -28,88 +34,52 @@ ENGLISH_PARTS = ("Key themes", "Shared keywords, trends and patterns", "Key find
                  "Impact on sectors", "Synthesis and outlook")
 ABSTRACT_CHARS = 2000  # per paper in the prompt; arXiv abstracts are at most 1,920 characters
 MAX_TOKENS = 2000      # a Korean five-part synthesis of 3 papers is about 1,000-1,500 tokens
+SUMMARY_PROMPT = "v2"  # summarize_v2.txt: titles may be shortened to the method's name, length cap
+WORDS = 600            # the length the prompt asks for (well inside MAX_TOKENS in Korean)
 
-_PART = re.compile(r"^[ \t]{0,4}(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*([1-5])[ \t]*[.)．]", re.M)
-_REFUSAL = re.compile(r"^\W*(?:i'?m sorry|i am sorry|sorry|i can(?:no|')?t|i cannot|i won'?t|"
-                      r"i am unable|i'm unable|as an ai|죄송|申し訳|抱歉)", re.I)
-_QUOTED = re.compile(r"'([^'\n]{12,300})'|‘([^’\n]{12,300})’|\"([^\"\n]{12,300})\"|“([^”\n]{12,300})”")
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
-_FENCE = re.compile(r"^```[\w-]*\s*\n(.*)\n```\s*$", re.S)
-
-
-class UnusableReply(ValueError):
-    """A reply that must not be shown or cached; ``cause`` goes into the category's note."""
-
-    def __init__(self, message: str, cause: str = "malformed reply"):
-        super().__init__(message)
-        self.cause = cause
+# What a category's note says for each cause an LLMError carries (the rest: the cause itself).
+CAUSE_TEXT = {
+    "connection": "unreachable", "auth": "HTTP 401, the API key was refused",
+    "rate limited": "HTTP 429, rate limited", "timeout": "timed out", "refusal": "refused",
+    "server error": "server error", "reply too long": "reply far too long",
+    "not about these papers": "reply not about these papers", "other papers": "reply about other papers",
+}
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
-
-
-def _title_like(span: str) -> bool:
-    """Looks like an English paper title: 4+ words, most longer words capitalized."""
-    words = _WORD.findall(span)
-    if len(words) < 4:
-        return False
-    long_words = [w for w in words if len(w) > 3] or words
-    return sum(w[0].isupper() for w in long_words) / len(long_words) >= 0.6
-
-
-def _matches(span: str, papers: list[Paper]) -> bool:
-    """``span`` is (close to) a given title, or a phrase of a given title or abstract."""
-    s = _norm(span)
-    if not s:
-        return True
-    for p in papers:
-        t = _norm(p.title)
-        if s in t or t in s or SequenceMatcher(None, s, t).ratio() >= 0.85 or s in _norm(p.abstract):
-            return True
-    return False
-
-
-def clean_reply(text: str) -> str:
-    """The reply without a code fence around it."""
-    text = text.strip()
-    m = _FENCE.match(text)
-    return m.group(1).strip() if m else text
-
-
-def check_summary(text: str, papers: list[Paper]) -> None:
-    """Raise :class:`UnusableReply` unless ``text`` is a five-part synthesis of ``papers``."""
-    text = clean_reply(text)
-    parts = {int(n) for n in _PART.findall(text)}
-    if _REFUSAL.match(text) and len(parts) < 5:
-        raise UnusableReply(f"refusal: {text[:80]!r}", cause="refusal")
-    missing = sorted(set(range(1, 6)) - parts)
-    if missing:
-        raise UnusableReply(f"the synthesis lacks part(s) {missing}", cause="incomplete reply")
-    titles = [p.title for p in papers]
-    for m in _QUOTED.finditer(text):
-        span = next(g for g in m.groups() if g)
-        if _title_like(span) and not _matches(span, papers):
-            raise UnusableReply(f"cites a paper that was not given: {span[:80]!r}",
-                                cause="invented a paper")
-    body = _norm(text)
-    names = [_norm(t) for t in titles] + [_norm(t.split(":")[0]) for t in titles if ":" in t]
-    if not any(n and len(n) >= 4 and n in body for n in names):
-        raise UnusableReply("cites none of the given papers by title", cause="no citation")
+def headings_for(language: str) -> tuple[str, ...]:
+    known = STRINGS.get(language.lower())
+    if known:
+        return tuple(known["parts"])
+    return tuple(f"{h} (in {language_name(language)})" for h in ENGLISH_PARTS)
 
 
 def summary_messages(category: Category, papers: list[Paper], language: str) -> list[dict]:
     """The prompt for one category: instructions, then the papers as a quoted JSON block."""
     name = language_name(language)
-    known = STRINGS.get(language.lower())
-    headings = known["parts"] if known else tuple(f"{h} (in {name})" for h in ENGLISH_PARTS)
     data = prompts.quote_data([
-        {"n": i, "title": " ".join(p.title.split()), "abstract": prompts.clip(p.abstract, ABSTRACT_CHARS)}
+        {"n": i, "title": " ".join(p.title.split()),
+         "abstract": prompts.clip(without_injections(p.abstract), ABSTRACT_CHARS)}
         for i, p in enumerate(papers, 1)])
     return prompts.render(
-        "summarize", language=name, category=category.name,
+        "summarize", SUMMARY_PROMPT, language=name, category=category.name,
         description=category.description or category.name, count=len(papers), papers=data,
-        **{f"h{i}": h for i, h in enumerate(headings, 1)})
+        words=WORDS, **{f"h{i}": h for i, h in enumerate(headings_for(language), 1)})
+
+
+def repair_messages(messages: list[dict], reply: str, problem: str, language: str) -> list[dict]:
+    """The original request, the unusable reply, and one follow-up quoting what was wrong."""
+    _, user = prompts.load("summarize_repair", "v1")
+    ask = Template(user).substitute(problem=problem, language=language_name(language))
+    return [*messages, {"role": "assistant", "content": reply[:8000]}, {"role": "user", "content": ask}]
+
+
+def note_for(err: LLMError) -> str:
+    """The category's note for a failed LLM summary: the cause, never "set OPENAI_API_KEY"."""
+    if isinstance(err, BudgetExceeded):
+        return "LLM over budget today: offline summary"
+    if err.cause == "no key":
+        return "no OPENAI_API_KEY: offline summary"
+    return f"LLM failed ({CAUSE_TEXT.get(err.cause, err.cause)}): offline summary"
 
 
 class LLMSummarizer:
@@ -133,19 +103,31 @@ class LLMSummarizer:
             return self._offline(category, papers, language,
                                  "no OPENAI_API_KEY: offline summary")
         messages = summary_messages(category, papers, language)
-        key = cache_key_for("summary", prompts.fingerprint("summarize"), messages)
+        key = cache_key_for("summary", prompts.fingerprint("summarize", SUMMARY_PROMPT), messages)
+
+        def validate(reply: str) -> None:
+            check_summary(reply, papers)
+
+        args = dict(max_tokens=self.max_tokens, validate=validate, cut_off_ok=False,
+                    max_chars=MAX_REPLY_CHARS)
         try:
-            text = self.llm.complete(kind="summary", messages=messages, max_tokens=self.max_tokens,
-                                     cache_key=key, validate=lambda r: check_summary(r, papers))
-        except BudgetExceeded as err:
-            log.warning("summary of %s: offline summary: %s", category.name, err)
-            return self._offline(category, papers, language, "LLM over budget today: offline summary")
+            try:
+                text = self.llm.complete(kind="summary", messages=messages, cache_key=key, **args)
+            except LLMError as err:
+                if not err.repairable or isinstance(err, BudgetExceeded):
+                    raise
+                log.info("summary of %s: asking once more (%s)", category.name, err.problem)
+                text = self.llm.complete(
+                    kind="summary_repair", cache_key=None, **args,
+                    messages=repair_messages(messages, err.reply, _problem(err), language))
+                self.llm.remember(key, "summary", text)  # a rebuild reuses the repaired reply
         except LLMError as err:  # already logged with its cause by digest.llm
-            log.info("summary of %s: offline summary (LLM %s)", category.name, err.cause)
-            return self._offline(category, papers, language,
-                                 f"LLM failed ({err.cause}): offline summary")
+            log.warning("summary of %s: offline summary (LLM %s): %s", category.name, err.cause, err)
+            return self._offline(category, papers, language, note_for(err))
+        parsed = check_summary(text, papers)
         return CategorySummary(category=category.name, emoji=category.emoji, papers=tuple(papers),
-                               text=clean_reply(text), model=self.llm.model, language=language)
+                               text=normalise(parsed, headings_for(language)), model=self.llm.model,
+                               language=language)
 
     def summarize_all(self, groups: list[tuple[Category, list[Paper]]],
                       language: str) -> list[CategorySummary]:
@@ -158,4 +140,19 @@ class LLMSummarizer:
 
     def _offline(self, category: Category, papers: list[Paper], language: str,
                  note: str) -> CategorySummary:
-        return self.fallback.summarize(category, papers, language, note=note)
+        """The extractive summary (quoting no injected sentence); with a key set, its closing
+        line names why the LLM did not write it instead of asking for OPENAI_API_KEY."""
+        quiet = [p if p.abstract == (a := without_injections(p.abstract, mark=False))
+                 else dataclasses.replace(p, abstract=a) for p in papers]
+        summary = self.fallback.summarize(category, quiet, language, note=note)
+        text = summary.text
+        if self.llm.enabled:
+            generic = t(language, "offline_note")
+            cause = note.removesuffix(": offline summary") or "unavailable"
+            text = text.replace(generic, t(language, "offline_note_llm", cause=cause))
+        return dataclasses.replace(summary, papers=tuple(papers), text=text)
+
+
+def _problem(err: LLMError) -> str:
+    """The repair request's quote of the problem, without our own log prefix."""
+    return (err.problem or str(err)).removeprefix("unusable reply: ")

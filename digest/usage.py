@@ -98,6 +98,12 @@ def format_usage(rows: list[dict], budget: int | None = None, days: int | None =
             parts = ", ".join(f"{name} {tok:,} ({100 * tok / r['total_tokens']:.0f}%)"
                               for name, tok in r["split"].items())
             out.append(f"{r['day']} tokens by purpose: {parts}")
+    kinds: dict[str, int] = {}
+    for r in rows:
+        for kind, calls in r.get("kinds", {}).items():
+            kinds[kind] = kinds.get(kind, 0) + calls
+    if kinds:  # e.g. summary_repair: the follow-up requests for replies that failed on form
+        out.append("calls by kind: " + ", ".join(f"{k} {v:,}" for k, v in sorted(kinds.items())))
     if budget is not None:
         today = datetime.now(timezone.utc).date().isoformat()
         used = next((r["total_tokens"] for r in rows if r["day"] == today), 0)

@@ -10,6 +10,17 @@
 Without a script or rule it answers as :func:`fake_model`: a plausible reply for the project's
 prompts (JSON labels for classification, a five-part synthesis citing the given titles for a
 summary), with ``usage`` counted as UTF-8 bytes / 4, so token figures are estimates.
+
+Modes that misbehave the way real servers and models do:
+
+* ``stub.replay(records)`` + ``stub.day = D``: summary requests are answered with the real reply
+  recorded for day D and the request's paper titles (``../shared/data/llm_replies_real_dev.json``);
+  ``stub.replay_any = True`` answers a request for unknown papers with that day's first reply.
+* ``Reply(cut_off=True)``: a reply cut at the request's ``max_tokens``, ``finish_reason="length"``.
+* ``Reply(size=1_000_000)``: a reply of that many characters, ignoring ``max_tokens``.
+* ``Reply(trickle=0.5)``: the body sent one byte every 0.5 s (headers at once).
+* ``stub.obey = "PWNED"`` (or ``True``: the word an abstract orders to write): the fake model
+  carries out an instruction injected into the data.
 """
 
 from __future__ import annotations
@@ -35,6 +46,9 @@ class Reply:
     refusal: str | None = None
     finish_reason: str = "stop"
     usage: dict | None | str = "auto"        # "auto": counted from the text; None: no usage field
+    cut_off: bool = False                    # cut the reply at max_tokens, finish_reason "length"
+    size: int = 0                            # pad the reply to this many characters
+    trickle: float = 0.0                     # seconds between body bytes
 
 
 @dataclass
@@ -66,12 +80,17 @@ class OpenAIStub:
         self.requests: list[Request] = []
         self.in_flight = 0
         self.max_concurrency = 0
+        self.replays: dict[tuple, list[str]] = {}   # (day, sorted titles) -> real replies
+        self.day: str | None = None
+        self.replay_any = False
+        self.obey: str | bool | None = None
         self._lock = threading.Lock()
         self._closing = threading.Event()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms ACK wait
 
             def log_message(self, *args):
                 pass
@@ -84,6 +103,7 @@ class OpenAIStub:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            request_queue_size = 128  # a build opens many connections at once
 
             def handle_error(self, request, client_address):
                 pass  # a client that timed out and hung up is expected here
@@ -111,6 +131,22 @@ class OpenAIStub:
         return Reply(status=status, headers=headers, body={"error": {
             "message": message, "type": "stub_error", "param": kw.pop("param", None), "code": None}}, **kw)
 
+    def replay(self, records: list[dict]) -> None:
+        """Real replies to replay: records with ``day``, ``text`` and ``papers`` (``title``)."""
+        with self._lock:
+            for r in records:
+                key = (r["day"], tuple(sorted(" ".join(p["title"].split()) for p in r["papers"])))
+                self.replays.setdefault(key, []).append(r["text"])
+
+    def _replayed(self, body: dict) -> str | None:
+        if not self.replays or "You write one section" not in _system(body):
+            return None
+        titles = tuple(sorted(" ".join(p["title"].split()) for p in papers_in(body)))
+        texts = self.replays.get((self.day, titles))
+        if texts is None and self.replay_any:
+            texts = next((v for (d, _), v in self.replays.items() if d == self.day), None)
+        return texts[0] if texts else None
+
     @property
     def calls(self) -> int:
         return sum(1 for r in self.requests if r.path.endswith("/chat/completions"))
@@ -121,6 +157,8 @@ class OpenAIStub:
             self.script.clear()
             self.rules.clear()
             self.max_concurrency = 0
+            self.replays.clear()
+            self.day, self.replay_any, self.obey = None, False, None
 
     def close(self) -> None:
         self._closing.set()
@@ -144,7 +182,12 @@ class OpenAIStub:
                     if times is not None:
                         rule[2] = times - 1
                     return reply
+        replayed = self._replayed(req.body)
+        if replayed is not None:
+            return Reply(content=replayed)
         answer = self.responder(req.body)
+        if self.obey and isinstance(answer, str) and "You write one section" in _system(req.body):
+            answer += "\n" + (self.obey if isinstance(self.obey, str) else ordered_word(req.body))
         return answer if isinstance(answer, Reply) else Reply(content=str(answer))
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
@@ -164,9 +207,9 @@ class OpenAIStub:
             if delay:
                 self._closing.wait(delay)
             if reply.body is not None:
-                self._send(h, reply.status, reply.body, reply.headers)
+                self._send(h, reply.status, reply.body, reply.headers, reply.trickle)
             else:
-                self._send(h, reply.status, self._completion(body, reply), reply.headers)
+                self._send(h, reply.status, self._completion(body, reply), reply.headers, reply.trickle)
         finally:
             req.ended = time.monotonic()
             with self._lock:
@@ -175,6 +218,17 @@ class OpenAIStub:
     @staticmethod
     def _completion(body: dict, reply: Reply) -> dict:
         content = reply.content or ""
+        finish = reply.finish_reason
+        if reply.size:
+            content = (content + "\n" if content else "") + ("모델이 멈추지 않고 계속 씁니다. " * (reply.size // 17 + 1))
+            content = content[:reply.size]
+        if reply.cut_off:
+            limit = int(body.get("max_tokens") or body.get("max_completion_tokens") or 100)
+            long = (content + "\n") * 50
+            content = long.encode("utf-8")[: limit * 4].decode("utf-8", "ignore")
+            finish = "length"
+        reply = Reply(**{**reply.__dict__, "content": content if (reply.size or reply.cut_off)
+                         else reply.content, "finish_reason": finish})
         usage = reply.usage
         if usage == "auto":
             prompt = sum(tokens(str(m.get("content", ""))) + 4 for m in body.get("messages", []))
@@ -189,8 +243,8 @@ class OpenAIStub:
             out["usage"] = usage
         return out
 
-    @staticmethod
-    def _send(h: BaseHTTPRequestHandler, status: int, obj: object, headers: dict) -> None:
+    def _send(self, h: BaseHTTPRequestHandler, status: int, obj: object, headers: dict,
+              trickle: float = 0.0) -> None:
         data = obj if isinstance(obj, bytes) else (obj.encode() if isinstance(obj, str)
                                                    else json.dumps(obj).encode())
         try:
@@ -200,7 +254,15 @@ class OpenAIStub:
                 h.send_header(k, v)
             h.send_header("Content-Length", str(len(data)))
             h.end_headers()
-            h.wfile.write(data)
+            if not trickle:
+                h.wfile.write(data)
+                return
+            h.wfile.flush()
+            for i in range(len(data)):  # one byte at a time: no per-read timeout ever fires
+                if self._closing.wait(trickle):
+                    return
+                h.wfile.write(data[i:i + 1])
+                h.wfile.flush()
         except OSError:
             pass  # the client gave up (timeout)
 
@@ -222,6 +284,24 @@ def papers_in(body: dict) -> list[dict]:
             except ValueError:
                 return []
     return []
+
+
+def _system(body: dict) -> str:
+    messages = body.get("messages") or [{}]
+    return str(messages[0].get("content", ""))
+
+
+_ORDERED = re.compile(r"(?:write|say|reply with|output|print)\s+(?:only\s+)?(?:the\s+word\s+)?"
+                      r"[\"'“]?([A-Za-z][\w-]{2,})", re.I)
+
+
+def ordered_word(body: dict) -> str:
+    """The word an abstract orders a model to write (what an obedient model would write)."""
+    for p in papers_in(body):
+        m = _ORDERED.search(p.get("abstract", ""))
+        if m:
+            return m.group(1)
+    return ""
 
 
 def fake_model(body: dict) -> str:

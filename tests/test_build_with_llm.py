@@ -48,7 +48,8 @@ def test_llm_failure_on_one_category_keeps_the_digest_complete(stub, tmp_path, f
     service = make_service(stub, tmp_path, digest_llm_max_retries=0)
     digest = service.build(DAY, sources=[str(fixtures / "engine/hf_day.json")])
     security = digest.summary_for("Security")
-    assert security.offline and "LLM failed" in security.note
+    assert security.offline and security.note == "LLM failed (server error): offline summary"
+    assert "OPENAI_API_KEY" not in security.text  # the key is set: the note names the real cause
     assert any(not s.offline for s in digest.summaries)
     assert any("LLM failed" in n and "Security" in n for n in digest.notes)
 
@@ -86,3 +87,22 @@ def test_offline_summaries_from_an_earlier_day_are_rewritten_once_the_llm_is_ava
     assert all(s.model == "stub-model" for s in digest.summaries) and stub.calls > 0
     calls = stub.calls
     assert online.get_digest(DAY, "ko").summaries[0].model == "stub-model" and stub.calls == calls
+
+
+def test_a_repair_request_shows_in_digest_usage(stub, tmp_path, fixtures, monkeypatch, capsys):
+    from digest.cli import main
+
+    settings = llm_settings(stub, digest_db=tmp_path / "d.db")
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            raw = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+            monkeypatch.setenv(name.upper(), str(raw))
+    # the first synthesis stops after part 2; the repair request gets a full one
+    stub.when("You write one section", Reply(content="1. **핵심 주제**\n   - 첫째.\n2. **공통 키워드**\n   - 둘째."),
+              times=1)
+    hf = str(fixtures / "engine/hf_day.json")
+    assert main(["build", "--date", "2024-11-22", "--source", hf, "--out", str(tmp_path / "o")]) == 0
+    capsys.readouterr()
+    assert main(["usage", "--days", "3"]) == 0
+    table = capsys.readouterr().out
+    assert "summary_repair 1" in table

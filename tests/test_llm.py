@@ -253,3 +253,19 @@ def test_cache_key_for_is_stable_and_distinguishes_parts():
     assert cache_key_for("a", [1, 2], {"b": 1}) == cache_key_for("a", (1, 2), {"b": 1})
     assert cache_key_for("a", "b") != cache_key_for("ab")
     assert len(cache_key_for("x")) == 64
+
+
+def test_cut_off_and_runaway_replies_are_refused_only_when_the_caller_asks(stub, store):
+    from digest.llm import LLMError
+
+    llm = LLM(llm_settings(stub), store)
+    messages = [{"role": "user", "content": "hi"}]
+    stub.push(Reply(content="part of an answer", cut_off=True), Reply(content="part of an answer", cut_off=True))
+    assert llm.complete(kind="x", messages=messages, max_tokens=50).startswith("part of")  # default: kept
+    with pytest.raises(LLMError) as err:
+        llm.complete(kind="x", messages=messages, max_tokens=50, cut_off_ok=False)
+    assert err.value.cause == "cut off" and err.value.repairable and err.value.reply.startswith("part of")
+    stub.push(Reply(content="x", size=50_000))
+    with pytest.raises(LLMError) as err:
+        llm.complete(kind="x", messages=messages, max_chars=10_000)
+    assert err.value.cause == "reply too long" and len(err.value.reply) <= 10_000

@@ -118,14 +118,13 @@ def test_timeout_falls_back_with_the_cause(stub, store):
     stub.when("Category: LLM", Reply(content="late", delay=1.0))
     out = make(stub, store, digest_llm_timeout=0.2, digest_llm_max_retries=0).summarize_all(groups(3), "en")
     by = {s.category: s for s in out}
-    assert by["LLM"].note == "LLM failed (timeout): offline summary" and by["LLM"].offline
+    assert by["LLM"].note == "LLM failed (timed out): offline summary" and by["LLM"].offline
     assert not by["Multimodal"].offline
 
 
 @pytest.mark.parametrize("content,cause", [
-    ("I'm sorry, but I can't help with that request.", "refusal"),
-    ("1. **Themes**\n   - 'Multimodal Advances Part 1: Scaling Robust Methods': x\n2. **Trends**\n   - y",
-     "incomplete reply"),
+    ("I'm sorry, but I can't help with that request.", "refused"),
+    ("죄송합니다. 요청하신 내용은 도와드릴 수 없습니다.", "refused"),
     ("", "empty reply"),
 ])
 def test_unusable_replies_fall_back(stub, store, content, cause):
@@ -145,9 +144,9 @@ def five_parts(cited: list[str]) -> str:
 
 def test_a_reply_citing_an_invented_paper_is_not_used(stub, store):
     real = papers_for("Multimodal")[0].title
-    stub.push(Reply(content=five_parts([real, "Quantum Gravity Transformers For Protein Folding"])))
+    stub.push(Reply(content=five_parts([real, "Quantum Gravity Transformers For Protein Folding At Scale"])))
     (s,) = make(stub, store).summarize_all(groups(1), "en")
-    assert s.offline and s.note == "LLM failed (invented a paper): offline summary"
+    assert s.offline and s.note == "LLM failed (reply about other papers): offline summary"
     assert "Quantum Gravity" not in s.text
 
 
@@ -158,7 +157,8 @@ def test_check_summary_accepts_keywords_short_names_methods_and_fences():
                        "MGNiceNet: Unified Monocular Geometric Scene Understanding"])
     check_summary(f"```markdown\n{text}\n```", papers)  # no exception
     with pytest.raises(ValueError, match="not given"):
-        check_summary(five_parts(["MGNiceNet", "Unified Quantum Scene Understanding Network"]), papers)
+        check_summary(five_parts(["MGNiceNet", "Protein Folding With Quantum Gravity Transformers At Scale"]),
+                      papers)
 
 
 def test_over_budget_categories_use_the_offline_summary(stub, store):
@@ -167,6 +167,7 @@ def test_over_budget_categories_use_the_offline_summary(stub, store):
     out = summarizer.summarize_all(groups(5), "ko")
     assert [s.offline for s in out] == [False, False, True, True, True]  # the remaining ones
     assert all(s.note == "LLM over budget today: offline summary" for s in out[2:])
+    assert all("OPENAI_API_KEY" not in s.text and "over budget" in s.text for s in out[2:])
     assert stub.calls == 2
     used = sum(r["prompt_tokens"] + r["completion_tokens"] for r in store.db["llm_usage"].rows)
     assert used <= 4000
@@ -197,8 +198,10 @@ def test_abstracts_are_quoted_data_and_injection_changes_nothing(stub, store):
     assert user["content"].count("</papers>") == 2  # the block's end + the closing reminder
     data = papers_in(stub.requests[0].body)
     assert [d["title"] for d in data] == [p.title for p in papers]
-    assert "Ignore previous instructions" in data[0]["abstract"]
-    # a model that obeys the injected text produces no five-part synthesis: not shown
+    # the injected sentences, and the order that runs on after them, reach no prompt
+    assert "Ignore previous instructions" not in user["content"] and "PWNED" not in user["content"]
+    assert "[text addressed to AI readers removed]" in data[0]["abstract"]
+    # a model that obeys the injected text anyway is not shown, and no offline quote has it
     stub.push(Reply(content="PWNED"))
     (s2,) = summarizer.summarize_all([(cat, papers[:2])], "en")
     assert s2.offline and "PWNED" not in s2.text
