@@ -26,6 +26,12 @@ STRINGS: dict[str, dict[str, object]] = {
         "chart_xlabel": "논문 수",
         "no_papers": "{day}: 새 논문이 없습니다 (arXiv는 주말과 휴일에 발표하지 않습니다).",
         "more_papers": "그 밖에 {n}편",
+        "papers_in_one": "이 분야 논문 1편: {titles}.",
+        "no_shared": "두 편 이상이 함께 쓰는 키워드가 없습니다.",
+        "one_paper_keywords": "이 분야 논문은 1편이라 공통 키워드 대신 그 논문의 키워드: {keywords}",
+        "no_finding": "결과를 밝힌 문장이 초록에 없습니다",
+        "impact_derived": "응용을 직접 밝힌 초록은 없습니다. 이 결과는 {field} 분야의 {keywords} 연구와 닿아 있습니다.",
+        "outlook_derived": "향후 과제를 밝힌 초록은 없습니다. {field} 분야에서 {keywords}의 후속 연구를 지켜볼 만합니다.",
     },
     "en": {
         "title": "Daily Artificial Intelligence Insights : Papers",
@@ -46,6 +52,12 @@ STRINGS: dict[str, dict[str, object]] = {
         "chart_xlabel": "papers",
         "no_papers": "{day}: no new papers (arXiv does not announce on weekends and holidays).",
         "more_papers": "{n} more",
+        "papers_in_one": "1 paper in this category: {titles}.",
+        "no_shared": "No keyword is shared by two or more of these papers.",
+        "one_paper_keywords": "One paper in this category, so its own keywords: {keywords}",
+        "no_finding": "no sentence of the abstract states a result",
+        "impact_derived": "No abstract names an application; the results bear on {field} work on {keywords}.",
+        "outlook_derived": "No abstract names future work; in {field}, the next results to watch are on {keywords}.",
     },
 }
 
