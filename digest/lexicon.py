@@ -92,6 +92,13 @@ exhibit exhibits exhibited offer offers offered obtain obtains obtained reach re
 keep keeps kept hold holds held give gives gave given take takes took taken lead leads led
 run runs become becomes became help helps helped ensure ensures ensured support supports
 supported apply applies applied based related due compared according able known
+grow grows grew increase increases decrease decreases drop drops rise rises reduce reduces reduced
+scale scales perform performs performed fail fails failed struggle struggles suffer suffers
+rely relies depend depends lack lacks contain contains produce produces produced generate generates
+learn learns learned predict predicts capture captures handle handles preserve preserves maintain
+maintains outperformed boost boosts boosted harness harnesses exploit exploits integrate integrates
+combine combines extend extends bridge bridges mitigate mitigates tackle tackles solve solves
+meets meet breaks break pushes push encourages encourage matches match
 """.split())
 
 # -ing words that name a thing in ML text (``reasoning models``, ``decoding strategies``); any

@@ -71,12 +71,15 @@ class ExtractiveSummarizer:
                 used.add(s)
                 findings.append(f"   - '{p.title}': {_quote(s)}")
             else:
-                why = "no_finding" if p.abstract.strip() else "no_abstract"
+                why = ("no_abstract" if not p.abstract.strip() else
+                       "finding_repeated" if sentences[p.arxiv_id] else "no_finding")
                 findings.append(f"   - '{p.title}': {t(language, why)}")
         impact = self._cued(papers, sentences, textrank.IMPACT_CUES, shared_words, used)
         outlook = self._cued(papers, sentences, textrank.OUTLOOK_CUES, shared_words, used)
-        topics = shared_words[:3] or [next((w for w in k if " " in w), k[0])
-                                      for k in keyphrases.values() if k][:3]
+        # what the derived impact/outlook line names: only papers with an abstract have results
+        topics = shared_words[:3] or [next((w for w in keyphrases[p.arxiv_id] if " " in w),
+                                           keyphrases[p.arxiv_id][0])
+                                      for p in papers if p.abstract.strip() and keyphrases[p.arxiv_id]][:3]
 
         titles = "; ".join(f"'{p.title}'" for p in papers)
         synthesis = [t(language, "papers_in_one" if n == 1 else "papers_in", n=n, titles=titles)]

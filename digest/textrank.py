@@ -34,6 +34,8 @@ _TOKEN = re.compile(r"[^\W_](?:[^\W_]|[+'\u2019]|-(?=[^\W_])|\.(?=\d))*")
 _CHUNK = re.compile(r"[,;:()\[\]{}\"“”!?]|\.(?!\d)|\s[-–—]\s|\s[–—]|[–—]\s")
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|org|io|net)\S*")
 _DIGIT = re.compile(r"\d")
+_FIGURE = re.compile(r"\d(?:[\d.,]*\d)?\s*(?:%|\\%|x\b|×|points?\b|pp\b|times\b|fold\b|ms\b|s\b)|\d\.\d",
+                     re.IGNORECASE)
 MAX_WORDS = 4
 
 FINDING_CUES = ("we show", "results show", "show that", "find that", "found that", "reveal",
@@ -295,9 +297,9 @@ def best_sentence(sentences: list[str], cues: tuple[str, ...], keyphrases: list[
         cue = sum(c in low for c in cues)
         if require_cue and not cue:
             continue
-        score = 2 * cue + 0.5 * sum(p.lower() in low for p in keyphrases) - len(s) / 1000
-        if finding:
-            score += 1.5 * bool(re.search(r"\d", s)) + (0.3 if i else 0)
+        score = 2 * min(cue, 3) + 0.5 * sum(p.lower() in low for p in keyphrases) - len(s) / 1000
+        if finding:  # a measured result beats a sentence full of praise words
+            score += 3 * bool(_FIGURE.search(s)) + bool(_DIGIT.search(s)) + (0.3 if i else 0)
             if low.startswith(BACKGROUND_OPENINGS):
                 score -= 2.5
         else:  # a paper's own consequences and open ends come late in its abstract, after the method
