@@ -12,6 +12,9 @@ Where they come from:
   showed on the real Hugging Face days 2024-11-18..26 and the cs.AI feed of 2024-11-19
   (issue 13) and from the boilerplate vocabulary of abstracts. They may head a longer phrase
   (``language models``, ``reward model``) but are never a keyword alone.
+* ``ADJECTIVES`` and ``ING_NOUNS`` — adjectives that name no technique alone (``linear``,
+  ``latent``), and the -ing words that are nouns in ML text (``reasoning``, ``decoding``): any
+  other -ing word opening a phrase is a verb with its object (``evaluating tokenizer performance``).
 * ``PHRASE_BREAKERS`` — verbs that abstracts use to link a subject to a claim (``enables``,
   ``outperforms``, ``let``...). Without a part-of-speech tagger they are what ends a noun phrase.
 * ``BOILERPLATE`` — sentences about where the code, data or project page lives, how to cite,
@@ -74,6 +77,18 @@ code project page website webpage github https http www com org html pdf
 state-of-the-art open-source open-sourced off-the-shelf plug-and-play end-to-end large-scale
 fine-grained high-quality real-world long-term cutting-edge well-known user-friendly mechanism mechanisms
 experimental empirical preliminary minimal optimal accurate test tests
+""".split())
+
+# Adjectives that describe a technique but name none: never a keyword alone (``linear``,
+# ``latent``, ``hybrid`` were shared keywords on the real days), fine inside a phrase.
+ADJECTIVES = frozenset("""
+linear nonlinear latent hybrid natural temporal spatial textual semantic neural generative
+discriminative adversarial contrastive autoregressive dynamic static personal global local explicit
+implicit unified universal scalable interpretable automatic automated closed dense sparse continuous
+discrete intrinsic extrinsic synthetic physical digital medical clinical social considerate
+multimodal multi-modal cross-modal unimodal joint adaptive interactive iterative hierarchical
+compact lightweight fast faster slow accurate reliable stable optimal suboptimal minimal maximal
+theoretical practical empirical structural functional causal statistical computational
 """.split())
 
 PHRASE_BREAKERS = frozenset("""
@@ -191,7 +206,8 @@ def junk_keyword(phrase: str) -> str | None:
             return "function word"
         if is_number(w):
             return "number"
-        if w in GENERIC_WORDS or w in PHRASE_BREAKERS or is_adverb(w) or len(w) < 3:
+        if (w in GENERIC_WORDS or w in ADJECTIVES or w in PHRASE_BREAKERS or is_adverb(w) or len(w) < 3
+                or (w.endswith("ing") and "-" not in w and w not in ING_NOUNS)):
             return "generic"
         return None
     if any(is_number(w) for w in words) and all(is_number(w) or w in GENERIC_WORDS for w in words):

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from functools import lru_cache
 
 from digest import lexicon
@@ -103,6 +102,7 @@ def runs(text: str) -> list[list[str]]:
     for chunk in _CHUNK.split(_URL.sub(" , ", text)):
         run: list[str] = []
         for token in _TOKEN.findall(chunk):
+            token = token.rstrip("'\u2019")  # "models'" (a plural possessive) is "models"
             if lexicon.breaks_phrase(token) or token.lower().endswith("'s"):
                 if run:
                     out.append(run)
@@ -112,12 +112,6 @@ def runs(text: str) -> list[list[str]]:
         if run:
             out.append(run)
     return out
-
-
-def _grams(run: list[str]) -> Iterable[tuple[str, ...]]:
-    for n in range(1, min(MAX_WORDS, len(run)) + 1):
-        for i in range(len(run) - n + 1):
-            yield tuple(run[i:i + n])
 
 
 class _Counts:
@@ -130,22 +124,38 @@ class _Counts:
         self.named: Counter[str] = Counter()  # uses spelled as a coined name
         for text, weight, is_title in ((title, title_weight, True), (abstract, 1, False)):
             for run in runs(text):
-                for gram in _grams(run):
-                    surface = " ".join(gram).lower()
-                    if lexicon.junk_keyword(surface):
-                        continue
-                    key = norm(surface)
-                    if len(gram) == 1 and _is_name(gram[0]):
-                        self.named[key] += 1
-                    self.tf[key] += weight
-                    forms = self.spelling.setdefault(key, {})
-                    forms[surface] = forms.get(surface, 0) + 1
-                    if is_title:
-                        self.in_title.add(key)
+                low = [w.lower() for w in run]
+                normed = [norm(w) for w in low]
+                for n in range(1, min(MAX_WORDS, len(run)) + 1):
+                    for i in range(len(run) - n + 1):
+                        surface = " ".join(low[i:i + n])
+                        if _junk(low, i, n, surface):
+                            continue
+                        key = " ".join(normed[i:i + n])
+                        if n == 1 and _is_name(run[i]):
+                            self.named[key] += 1
+                        self.tf[key] += weight
+                        forms = self.spelling.setdefault(key, {})
+                        forms[surface] = forms.get(surface, 0) + 1
+                        if is_title:
+                            self.in_title.add(key)
 
     def shown(self, key: str) -> str:
         forms = self.spelling[key]
         return max(forms, key=forms.__getitem__)
+
+
+def _junk(words: list[str], i: int, n: int, surface: str) -> bool:
+    """lexicon.junk_keyword for a piece of a run, without its slow path where it cannot apply:
+    a run holds no word that breaks a phrase, so a longer piece is junk only when all its words
+    are generic or it opens with a verb's -ing form (tests/test_offline_real_days.py checks
+    every shown keyword with junk_keyword itself)."""
+    if n == 1:
+        return lexicon.junk_keyword(surface) is not None
+    first = words[i]
+    if first.endswith("ing") or all(w in lexicon.GENERIC_WORDS for w in words[i:i + n]):
+        return lexicon.junk_keyword(surface) is not None
+    return False
 
 
 @lru_cache(maxsize=4096)
