@@ -152,6 +152,25 @@ def yake_summarizer():
     return ExtractiveSummarizer()
 
 
+def summarize_300(summarizer) -> str:
+    """CPU time of the summaries of the 300-paper day bench_engine.py builds (its categories)."""
+    from common import real_papers
+
+    from digest.models import Paper
+    taxonomy = load_taxonomy()
+    papers = [Paper(p["id"], p["title"], p["abstract"]) for p in real_papers()[:300]]
+    labels = KeywordClassifier(taxonomy).classify(papers)
+    groups = select.group_by_category([(p, labels[p.arxiv_id]) for p in papers], taxonomy)
+    work = [(taxonomy[n], select.top_papers(groups[n], 3)) for n, _ in select.category_counts(groups)]
+    times = []
+    for language in ("ko", "en", "en"):
+        t0 = time.process_time()
+        summarizer.summarize_all(work, language)
+        times.append(time.process_time() - t0)
+    return (f"summaries of the 300-paper day ({len(work)} categories): first {times[0] * 1000:.0f} ms CPU, "
+            f"again {min(times[1:]) * 1000:.0f} ms CPU")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keywords", choices=["builtin", "yake"], default="builtin")
@@ -187,6 +206,7 @@ def main() -> None:
               f"'1 of 1' sections: {c[chr(39) + '1 of 1' + chr(39) + ' lines']}; "
               f"'1 papers' sections: {c[chr(39) + '1 papers' + chr(39)]}")
         print(f"junk examples: {c['junk examples']}")
+    print(summarize_300(summarizer))
 
 
 if __name__ == "__main__":

@@ -207,7 +207,8 @@ def junk_keyword(phrase: str) -> str | None:
         if is_number(w):
             return "number"
         if (w in GENERIC_WORDS or w in ADJECTIVES or w in PHRASE_BREAKERS or is_adverb(w) or len(w) < 3
-                or (w.endswith("ing") and "-" not in w and w not in ING_NOUNS)):
+                or (w.endswith("ing") and not w.endswith("thing") and "-" not in w
+                    and w not in ING_NOUNS)):
             return "generic"
         return None
     if any(is_number(w) for w in words) and all(is_number(w) or w in GENERIC_WORDS for w in words):
