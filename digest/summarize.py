@@ -26,6 +26,10 @@ class Summarizer(Protocol):
 
 
 MAX_QUOTE = 320
+# An impact/outlook sentence must score at least this (textrank.sentence_score): below it the
+# picks on the real days were background ("However, existing methods...") or method steps, and
+# the line naming the field says more.
+MIN_CUED_SCORE = 1.0
 
 
 def _quote(sentence: str) -> str:
@@ -125,7 +129,7 @@ class ExtractiveSummarizer:
         out = []
         for p in papers:
             s = textrank.best_sentence(sentences[p.arxiv_id], cues, keyphrases, exclude=used,
-                                       require_cue=True)
+                                       require_cue=True, min_score=MIN_CUED_SCORE)
             if s:
                 used.add(s)
                 out.append(f"   - '{p.title}': {_quote(s)}")

@@ -293,29 +293,36 @@ def quotable_sentences(abstract: str) -> list[str]:
     return [s for s in sentences if quotable(s)]
 
 
+def sentence_score(s: str, i: int, n: int, cues: tuple[str, ...], keyphrases: list[str]) -> float:
+    """How well sentence ``i`` of ``n`` fits the part whose ``cues`` are given (0 = no cue)."""
+    low = s.lower()
+    cue = sum(c in low for c in cues)
+    if not cue and cues is not FINDING_CUES:  # a finding may be a bare figure; the others need a cue
+        return 0.0
+    score = 2 * min(cue, 3) + 0.5 * sum(p.lower() in low for p in keyphrases) - len(s) / 1000
+    if cues is FINDING_CUES:  # a measured result beats a sentence full of praise words
+        score += 3 * bool(_FIGURE.search(s)) + bool(_DIGIT.search(s)) + (0.3 if i else 0)
+        if low.startswith(BACKGROUND_OPENINGS):
+            score -= 2.5
+    else:  # a paper's own consequences and open ends come late in its abstract, after the method
+        score -= 2.5 * low.startswith(BACKGROUND_OPENINGS) + 2.5 * low.startswith(METHOD_OPENINGS)
+        score -= 1.5 * bool(_METHOD.search(s))
+        score += 1.5 * i / max(1, n - 1) - (1.5 if i == 0 else 0)
+    return score
+
+
 def best_sentence(sentences: list[str], cues: tuple[str, ...], keyphrases: list[str],
-                  exclude: set[str] = frozenset(), require_cue: bool = False) -> str | None:
-    """The sentence with the most cue words, figures and keyphrases; None when nothing qualifies.
+                  exclude: set[str] = frozenset(), require_cue: bool = False,
+                  min_score: float = 0.0) -> str | None:
+    """The sentence with the most cue words, figures and keyphrases; None when none scores
+    above ``min_score`` (with ``require_cue``, a sentence without any cue never qualifies).
 
     ``sentences`` come from :func:`quotable_sentences` (text addressed to an AI already out)."""
-    best, best_score = None, 0.0
-    finding = cues is FINDING_CUES
+    best, best_score = None, min_score
     for i, s in enumerate(sentences):
         if s in exclude or lexicon.looks_like_boilerplate(s):  # a cheap guard: callers pass
             continue                                                # quotable_sentences()
-        low = s.lower()
-        cue = sum(c in low for c in cues)
-        if require_cue and not cue:
-            continue
-        score = 2 * min(cue, 3) + 0.5 * sum(p.lower() in low for p in keyphrases) - len(s) / 1000
-        if finding:  # a measured result beats a sentence full of praise words
-            score += 3 * bool(_FIGURE.search(s)) + bool(_DIGIT.search(s)) + (0.3 if i else 0)
-            if low.startswith(BACKGROUND_OPENINGS):
-                score -= 2.5
-        else:  # a paper's own consequences and open ends come late in its abstract, after the method
-            score -= 2.5 * low.startswith(BACKGROUND_OPENINGS) + 2.5 * low.startswith(METHOD_OPENINGS)
-            score -= 1.5 * bool(_METHOD.search(s))
-            score += 1.5 * i / max(1, len(sentences) - 1) - (1.5 if i == 0 else 0)
+        score = sentence_score(s, i, len(sentences), cues, keyphrases)
         if score > best_score:
             best, best_score = s, score
     return best
