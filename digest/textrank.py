@@ -159,9 +159,10 @@ def _junk(words: list[str], i: int, n: int, surface: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _counts(title: str, abstract: str) -> _Counts:
-    """One paper's counts, shared by its themes and its category's shared keywords (read only)."""
+    """One paper's counts, shared by its themes and its category's shared keywords (read only;
+    a day's summaries use ~50 papers per language, so a small cache keeps the bot's memory flat)."""
     return _Counts(title, abstract)
 
 
