@@ -29,6 +29,13 @@ STRINGS: dict[str, dict[str, object]] = {
         "sources_consulted": "참고한 자료 (답변에 인용 표시가 없습니다):",
         "offline_note_llm": "_오프라인 요약: 초록에서 알고리즘으로 고른 원문 문장과 키워드입니다(번역·생성 없음). "
                             "LLM이 이 분야의 요약을 쓰지 못했습니다: {cause}._",
+        "papers_in_one": "이 분야 논문 1편: {titles}.",
+        "no_shared": "두 편 이상이 함께 쓰는 키워드가 없습니다.",
+        "one_paper_keywords": "이 분야 논문은 1편이라 공통 키워드 대신 그 논문의 키워드: {keywords}",
+        "no_finding": "결과를 밝힌 문장이 초록에 없습니다",
+        "finding_repeated": "위에 인용한 문장과 같은 초록입니다",
+        "impact_derived": "응용을 직접 밝힌 초록은 없습니다. 이 결과는 {field} 분야의 {keywords} 연구와 닿아 있습니다.",
+        "outlook_derived": "향후 과제를 밝힌 초록은 없습니다. {field} 분야에서 {keywords}의 후속 연구를 지켜볼 만합니다.",
     },
     "en": {
         "title": "Daily Artificial Intelligence Insights : Papers",
@@ -52,6 +59,13 @@ STRINGS: dict[str, dict[str, object]] = {
         "sources_consulted": "Sources consulted (the answer cites none of them):",
         "offline_note_llm": "_Offline summary: sentences and keywords chosen from the abstracts by an "
                             "algorithm, nothing generated. The LLM did not write this one: {cause}._",
+        "papers_in_one": "1 paper in this category: {titles}.",
+        "no_shared": "No keyword is shared by two or more of these papers.",
+        "one_paper_keywords": "One paper in this category, so its own keywords: {keywords}",
+        "no_finding": "no sentence of the abstract states a result",
+        "finding_repeated": "its abstract repeats a sentence quoted above",
+        "impact_derived": "No abstract names an application; the results bear on {field} work on {keywords}.",
+        "outlook_derived": "No abstract names future work; in {field}, the next results to watch are on {keywords}.",
     },
 }
 
