@@ -26,6 +26,9 @@ STRINGS: dict[str, dict[str, object]] = {
         "chart_xlabel": "논문 수",
         "no_papers": "{day}: 새 논문이 없습니다 (arXiv는 주말과 휴일에 발표하지 않습니다).",
         "more_papers": "그 밖에 {n}편",
+        "cut_chat": "… (여기까지만 보여 드립니다. 전체 내용은 리포트 {report}에 있습니다)",
+        "cut_report": "… (이하 {n}자 생략: 요약이라기에는 지나치게 깁니다)",
+        "more_categories": "나머지 {n}개 분야는 리포트 {report}에 있습니다: {names}",
     },
     "en": {
         "title": "Daily Artificial Intelligence Insights : Papers",
@@ -46,6 +49,9 @@ STRINGS: dict[str, dict[str, object]] = {
         "chart_xlabel": "papers",
         "no_papers": "{day}: no new papers (arXiv does not announce on weekends and holidays).",
         "more_papers": "{n} more",
+        "cut_chat": "… (cut here: the rest is in the report, {report})",
+        "cut_report": "… ({n} more characters not shown: far longer than a summary should be)",
+        "more_categories": "{n} more categories are in the report ({report}): {names}",
     },
 }
 
