@@ -35,6 +35,9 @@ AUTOLINK = re.compile(r"<(?P<url>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
 REFERENCE = re.compile(r"^[ \t]{0,3}\[(?P<label>[^\]\n]+)\]:[ \t]*<?(?P<url>\S+?)>?(?:[ \t]+.*)?$", re.M)
 
 
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}\.?)*|\[?[0-9a-f:.]+\]?")  # a DNS name or an IP
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """One link found in untrusted text, with the policy's verdict.
@@ -62,7 +65,9 @@ def host_of(url: str) -> str:
         host = (parts.hostname or "").lower().rstrip(".")
     except ValueError:
         return ""
-    return host if parts.scheme.lower() in SCHEMES else ""
+    if parts.scheme.lower() not in SCHEMES or not _HOST.fullmatch(host):
+        return ""
+    return host
 
 
 def trusted(url: str) -> bool:
@@ -89,6 +94,14 @@ def _unescape_label(label: str) -> str:
     return re.sub(r"\\([\\\[\]])", r"\1", label)
 
 
+def _autolink(url: str) -> Link:
+    """``<url>``: linked by the policy; an http(s) URL with no valid host stays as its text
+    (without the brackets), any other scheme goes."""
+    if host_of(url):
+        return judge("", url)
+    return Link(url if url.lower().startswith(SCHEMES) else "", None, "", False)
+
+
 def rewrite(text: str, render: Callable[[Link], str], *, autolinks: bool = True) -> str:
     """``text`` with every Markdown link, image, reference definition and (with ``autolinks``)
     ``<scheme:...>`` autolink replaced by ``render(link)``."""
@@ -97,7 +110,7 @@ def rewrite(text: str, render: Callable[[Link], str], *, autolinks: bool = True)
     text = REFERENCE.sub(lambda m: render(judge(m["label"], m["url"])), text)
     text = MASKED_LINK.sub(lambda m: render(judge(_unescape_label(m["label"]), m["url"])), text)
     if autolinks:
-        text = AUTOLINK.sub(lambda m: render(judge("", m["url"])), text)
+        text = AUTOLINK.sub(lambda m: render(_autolink(m["url"])), text)
     return text
 
 
