@@ -35,7 +35,7 @@ from digest import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
 from digest.query import language_code, parse_query
-from digest.render import chart_filename, render_markdown
+from digest.render import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,8 @@ class ConsoleChat:
 
     def show_answer(self, answer: Answer) -> None:
         self.console.print(Text(f"{self.ui['bot']}>", style="bold green"))
-        text = Text(links.to_plain(answer.text))
+        shown, dropped = clip_text(answer.text, CHAT_ANSWER_CHARS)
+        text = Text(links.to_plain(shown) + (" …" if dropped else ""))
         for paper in answer.cited:
             text.highlight_words([paper.title], style="bold")
         text.highlight_regex(r"https?://\S+", style="cyan")

@@ -13,11 +13,14 @@ Why these limits: a real five-part synthesis is 1.1k characters (median of 138 r
 ``../shared/data/llm_replies_real_dev.json``, at most 1.9k); the reference report's sections are
 at most 3.3k; a reply that fills ``MAX_TOKENS`` = 2,000 tokens is about 8,000 characters of
 English. So 12,000 characters per category in a chat and 20,000 in the report never cut a normal
-digest, while a 1 MB reply shows as one category's worth. In messages, 12,000 characters plus a
-category's sources are at most 2 Slack messages (10,000 characters of blocks each) or 3 Discord
-messages (6,000 of embeds): ``MAX_CATEGORY_MESSAGES`` = 4 is a safety net above that. A day has at
-most 14 categories (the taxonomy) × 2–3 messages + the overview: ``MAX_POST_MESSAGES`` = 48 keeps
-that whole while bounding a post (~1 message a second on Slack: under a minute).
+digest, while a 1 MB reply shows as one category's worth. In messages, 12,000 characters are 2
+Slack messages (10,000 characters of blocks each) or 3 Discord messages (4,096 per description,
+6,000 per message), and the most sources a category can have (20 papers, titles shown up to 300
+characters) 1–2 more: ``MAX_CATEGORY_MESSAGES`` = 5. A normal day (14 categories, the taxonomy's
+size, of at most 8,000 characters and 5 papers each) is 2 messages per category + the overview and
+chart, about 30: ``MAX_POST_MESSAGES`` = 48 keeps it whole while bounding a post (Slack takes
+about one message a second per channel: under a minute). Thread answers are capped the same way
+at ``CHAT_ANSWER_CHARS``.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from digest.models import CategorySummary, Digest, abs_url
 
 REPORT_CATEGORY_CHARS = 20_000
 CHAT_CATEGORY_CHARS = 12_000
-MAX_CATEGORY_MESSAGES = 4
+MAX_CATEGORY_MESSAGES = 5
 MAX_POST_MESSAGES = 48
+CHAT_ANSWER_CHARS = 8_000  # a thread answer: a few paragraphs; 4 Discord messages of 2,000
 
 
 def chart_filename(day: date) -> str:

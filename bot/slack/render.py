@@ -18,7 +18,7 @@ from bot.slack.strings import papers, ui
 from digest import links
 from digest.i18n import t
 from digest.models import Answer, CategorySummary, Digest
-from digest.render import (CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
+from digest.render import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
                            clip_text, cut_line, more_categories_line, paper_link)
 
 HEADER_LIMIT = 150
@@ -375,9 +375,9 @@ def text_reply(text: str) -> Payload:
 
 
 def answer_messages(answer: Answer, language: str | None) -> list[Payload]:
-    """A thread answer: the text as mrkdwn (at most ``CHAT_CATEGORY_CHARS``), then the cited
+    """A thread answer: the text as mrkdwn (at most ``CHAT_ANSWER_CHARS``), then the cited
     papers as links."""
-    text, dropped = clip_text(answer.text, CHAT_CATEGORY_CHARS)
+    text, dropped = clip_text(answer.text, CHAT_ANSWER_CHARS)
     blocks = sections(to_mrkdwn(text + (" …" if dropped else ""))) or [section("…")]
     if not answer.grounded:
         blocks.append(context(ui(language, "not_grounded")))
