@@ -32,7 +32,8 @@ MASKED_LINK = re.compile(
 # CommonMark autolinks ``<scheme:...>`` (any scheme: ``<javascript:...>`` is one).
 AUTOLINK = re.compile(r"<(?P<url>[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*)>")
 # ``[ref]: url`` definitions would make ``[label][ref]`` a masked link elsewhere in the text.
-REFERENCE = re.compile(r"^[ \t]{0,3}\[(?P<label>[^\]\n]+)\]:[ \t]*<?(?P<url>\S+?)>?(?:[ \t]+.*)?$", re.M)
+REFERENCE = re.compile(r"^[ \t]{0,3}\[(?P<label>[^\]\n]+)\]:[ \t]*<?(?P<url>(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:|/|www\.)"
+                       r"[^\s<>]*)>?(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$", re.M)
 
 
 _HOST = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}\.?)*|\[?[0-9a-f:.]+\]?")  # a DNS name or an IP

@@ -327,10 +327,12 @@ def _more_payload(digest: Digest, rest: list[str]) -> Payload:
     return _with_footers([[embed]], [category_footer(digest.day, MORE_CATEGORY)])[0]
 
 
-def thread_payloads(digest: Digest, budget: int = MAX_POST_MESSAGES - 1) -> list[Payload]:
+def thread_payloads(digest: Digest, budget: int | None = None) -> list[Payload]:
     """Every category of the day, one message each (more only when a category is very long); at
-    most ``budget`` messages (the post's cap less its header), the last naming the categories
-    left to the report when they do not all fit."""
+    most ``budget`` messages (default: the post's cap less its header), the last naming the
+    categories left to the report when they do not all fit."""
+    if budget is None:
+        budget = MAX_POST_MESSAGES - len(pack(overview_embeds(digest)))
     out: list[Payload] = []
     for i, summary in enumerate(digest.summaries):
         payloads = category_payloads(digest, summary)
