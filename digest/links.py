@@ -103,16 +103,36 @@ def _autolink(url: str) -> Link:
     return Link(url if url.lower().startswith(SCHEMES) else "", None, "", False)
 
 
-def rewrite(text: str, render: Callable[[Link], str], *, autolinks: bool = True) -> str:
+def rewrite(text: str, render: Callable[[Link], str], *, autolinks: bool = True,
+            leftover: str | None = None) -> str:
     """``text`` with every Markdown link, image, reference definition and (with ``autolinks``)
-    ``<scheme:...>`` autolink replaced by ``render(link)``."""
+    ``<scheme:...>`` autolink replaced by ``render(link)``.
+
+    ``leftover``: what a ``](`` that is left over becomes (``"\\]("`` for output a Markdown parser
+    reads): link syntax too odd for the pattern above (URLs with parentheses nested two deep)
+    is then shown as text rather than parsed by the platform as a link.
+    """
     if not text or ("](" not in text and "<" not in text and "]:" not in text):
         return text
-    text = REFERENCE.sub(lambda m: render(judge(m["label"], m["url"])), text)
-    text = MASKED_LINK.sub(lambda m: render(judge(_unescape_label(m["label"]), m["url"])), text)
+    done: list[str] = []
+
+    def keep(found: Link) -> str:
+        done.append(render(found))
+        return f"{_MARK}{len(done) - 1}{_MARK}"
+
+    text = _MARKS.sub("", text)
+    text = REFERENCE.sub(lambda m: keep(judge(m["label"], m["url"])), text)
+    text = MASKED_LINK.sub(lambda m: keep(judge(_unescape_label(m["label"]), m["url"])), text)
     if autolinks:
-        text = AUTOLINK.sub(lambda m: render(_autolink(m["url"])), text)
-    return text
+        text = AUTOLINK.sub(lambda m: keep(_autolink(m["url"])), text)
+    if leftover is not None:
+        text = text.replace("](", leftover)
+    return _MARKED.sub(lambda m: done[int(m[1])], text)
+
+
+_MARK = "\ue010"  # placeholder delimiter (private use; removed from the input first)
+_MARKS = re.compile("[\ue010]")
+_MARKED = re.compile("\ue010(\\d+)\ue010")
 
 
 def plain(link: Link) -> str:
@@ -161,8 +181,8 @@ def safe_markdown(text: str) -> str:
     shown as text (``<script>`` becomes ``&lt;script>``); emphasis, lists and headings kept."""
     out, pos = [], 0
     for m in _CODE.finditer(text or ""):
-        out.append(_HTML_START.sub("&lt;", rewrite(text[pos:m.start()], markdown)))
+        out.append(_HTML_START.sub("&lt;", rewrite(text[pos:m.start()], markdown, leftover="\\](")))
         out.append(m.group(0))
         pos = m.end()
-    out.append(_HTML_START.sub("&lt;", rewrite((text or "")[pos:], markdown)))
+    out.append(_HTML_START.sub("&lt;", rewrite((text or "")[pos:], markdown, leftover="\\](")))
     return "".join(out)

@@ -407,7 +407,7 @@ def unmask_links(text: str) -> str:
     """``[label](url)`` kept only for arxiv.org / huggingface.co; any other target is shown as
     ``label (host)``, so a trusted-looking label cannot hide where a link goes; ``javascript:``
     and other schemes leave only the label (``digest.links``)."""
-    return links.rewrite(text, _discord_link)
+    return links.rewrite(text, _discord_link, leftover="\\](")
 
 
 def answer_payloads(answer: Answer, language: str, max_sources: int = 10) -> list[Payload]:

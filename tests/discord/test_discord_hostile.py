@@ -8,6 +8,8 @@ import re
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hostile_texts import (PHISH, SCRIPT_LINK, SCRIPT_LINK_LABELLED, SCRIPT_TAG, digest_of, five_parts,
                            huge_digest, huge_text, normal_digest, papers, summary)
 
@@ -138,3 +140,16 @@ def test_part_headings_stay_on_their_own_line(service, which):
         text = "\n".join(e.description or "" for p in render.category_payloads(digest, s) for e in p.embeds)
         for part in ("Key themes", "Key findings per paper", "Synthesis and outlook"):
             assert re.search(rf"^\s*\d\. \*\*{part}\*\*\s*$", text, re.M), (part, text[:600])
+
+
+# Discord's own masked-link rule (simple-markdown's): one level of () or [] inside, escapes honoured.
+DISCORD_LINK = re.compile(r"(?<!\\)\[((?:\[[^\]]*\]|[^\[\]\\]|\\.)*)\]\(\s*<?((?:\([^)]*\)|[^\s\\]|\\.)*?)>?\s*\)")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["[", "]", "(", ")", "<", ">", "javascript:", "https://", "evil.example",
+                                 "arxiv.org", "/abs/1", " ", "x", "\\", "((", "))", "[a]: "]),
+                max_size=40).map("".join))
+def test_no_masked_link_in_discord_output_leaves_the_paper_sites(text):
+    for label, url in DISCORD_LINK.findall(render.unmask_links(text)):
+        assert links.trusted(url.strip("<>")), (text, render.unmask_links(text))
