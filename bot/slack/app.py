@@ -31,7 +31,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.logs import configure_logging
-from bot.slack import commands, http, render, threads
+from bot.slack import commands, guard, render, threads
 from bot.slack.client import error_code, make_client, secret
 from bot.slack.post import PLATFORM, post_daily
 from digest.chat_state import ChatState
@@ -175,9 +175,9 @@ class SlackBot:
 
     # --- transports -------------------------------------------------------------------------
     def web_app(self, path: str = EVENTS_PATH) -> web.Application:
-        """POST ``path`` guarded by ``bot.slack.http`` (size, signature, shape) then routed by
+        """POST ``path`` guarded by ``bot.slack.guard`` (size, signature, shape) then routed by
         bolt; GET /healthz."""
-        application = http.web_app(self.app, self.signing_secret, path)
+        application = guard.web_app(self.app, self.signing_secret, path)
 
         async def healthz(request: web.Request) -> web.Response:
             return web.Response(text="ok")

@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from slack_helpers import SECRET, signed_headers
 
-from bot.slack.http import MAX_BODY
+from bot.slack.guard import MAX_BODY
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
