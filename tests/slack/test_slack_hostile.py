@@ -142,3 +142,9 @@ def test_part_headings_stay_on_their_own_line(service):
             text = "\n".join(all_text(list(p.blocks)) for p in render.category_messages(s, digest))
             for k, part in enumerate(("Key themes", "Key findings per paper", "Synthesis and outlook"), 1):
                 assert re.search(rf"^\s*\d\. \*{part}\*\s*$", text, re.M), (part, text[:600])
+
+
+def test_the_cut_line_speaks_the_digest_language():
+    digest = huge_digest(1, language="ko")
+    text = "\n".join(all_text(list(p.blocks)) for _, _, p in render.thread_messages(digest))
+    assert "전체 내용은 리포트 digest_2024-11-22.md에 있습니다" in text
