@@ -37,6 +37,9 @@ CHAT_CATEGORY_CHARS = 12_000
 MAX_CATEGORY_MESSAGES = 5
 MAX_POST_MESSAGES = 48
 CHAT_ANSWER_CHARS = 8_000  # a thread answer: a few paragraphs; 4 Discord messages of 2,000
+# A whole day shown in one chat message stream without messages (the console): the taxonomy's 14
+# categories at the chat limit with their sources; past it, the rest is named and left to the report.
+CHAT_POST_CHARS = 14 * (CHAT_CATEGORY_CHARS + 3_000)
 
 
 def chart_filename(day: date) -> str:
@@ -163,5 +166,15 @@ def render_markdown(digest: Digest, category: str | None = None, *, chat: bool =
             f"![{t(lang, 'chart_alt')}]({chart_filename(digest.day)})\n")
     summaries = [s for s in digest.summaries if category is None or s.category == category]
     notes = "".join(f"> {links.safe_markdown(n)}\n" for n in digest.notes)
-    body = "\n\n".join(render_section(s, lang, digest.day if chat else None) for s in summaries)
+    sections: list[str] = []
+    used = 0
+    for i, summary in enumerate(summaries):
+        section = render_section(summary, lang, digest.day if chat else None)
+        used += len(section)
+        if chat and used > CHAT_POST_CHARS and sections:
+            rest = [s.category for s in summaries[i:]]
+            sections.append(f"_{links.escape_markdown(more_categories_line(lang, digest.day, rest))}_")
+            break
+        sections.append(section)
+    body = "\n\n".join(sections)
     return "\n".join(part for part in (head, notes, body) if part).rstrip() + "\n"

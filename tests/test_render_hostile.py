@@ -18,7 +18,7 @@ from bot.console import ConsoleChat
 from digest import links
 from digest.config import load_settings
 from digest.models import Answer
-from digest.render import CHAT_CATEGORY_CHARS, REPORT_CATEGORY_CHARS, render_markdown
+from digest.render import CHAT_CATEGORY_CHARS, CHAT_POST_CHARS, REPORT_CATEGORY_CHARS, render_markdown
 from digest.service import DigestService
 
 
@@ -53,6 +53,13 @@ def test_the_console_shows_a_category_up_to_the_chat_limit_and_points_to_the_rep
     shown = console_shows(huge_digest(2))
     assert len(shown) < 2 * (CHAT_CATEGORY_CHARS * 1.3 + 2_000)  # was 2 MB
     assert shown.count("the rest is in the report, digest_2024-11-22.md") == 2
+
+
+def test_the_console_caps_a_whole_day_and_names_what_is_left_to_the_report():
+    digest = huge_digest(20)  # more categories than the taxonomy has, each a 1 MB reply
+    shown = console_shows(digest, width=200)
+    assert len(shown) < CHAT_POST_CHARS * 1.3
+    assert re.search(r"\d+ more categories are in the report \(digest_2024-11-22\.md\): Huge \d+", shown)
 
 
 def test_a_normal_day_is_never_cut():
