@@ -31,10 +31,11 @@ from rich.markdown import Markdown
 from rich.rule import Rule
 from rich.text import Text
 
+from digest import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
 from digest.query import language_code, parse_query
-from digest.render import chart_filename, render_markdown
+from digest.render import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class ConsoleChat:
 
     def show_digest(self, digest: Digest, category: str | None) -> None:
         chart_line = self._write_chart(digest)
-        self.console.print(Markdown(_IMAGE.sub("", render_markdown(digest, category), count=1)))
+        self.console.print(Markdown(_IMAGE.sub("", render_markdown(digest, category, chat=True), count=1)))
         if chart_line:  # a terminal cannot show the image: say where it is
             self.say(chart_line, "cyan")
         if self.day != digest.day:
@@ -143,7 +144,8 @@ class ConsoleChat:
 
     def show_answer(self, answer: Answer) -> None:
         self.console.print(Text(f"{self.ui['bot']}>", style="bold green"))
-        text = Text(answer.text)
+        shown, dropped = clip_text(answer.text, CHAT_ANSWER_CHARS)
+        text = Text(links.to_plain(shown) + (" …" if dropped else ""))
         for paper in answer.cited:
             text.highlight_words([paper.title], style="bold")
         text.highlight_regex(r"https?://\S+", style="cyan")

@@ -36,6 +36,9 @@ STRINGS: dict[str, dict[str, object]] = {
         "finding_repeated": "위에 인용한 문장과 같은 초록입니다",
         "impact_derived": "응용을 직접 밝힌 초록은 없습니다. 이 결과는 {field} 분야의 {keywords} 연구와 닿아 있습니다.",
         "outlook_derived": "향후 과제를 밝힌 초록은 없습니다. {field} 분야에서 {keywords}의 후속 연구를 지켜볼 만합니다.",
+        "cut_chat": "… (여기까지만 보여 드립니다. 전체 내용은 리포트 {report}에 있습니다)",
+        "cut_report": "… (이하 {n}자 생략: 요약이라기에는 지나치게 깁니다)",
+        "more_categories": "나머지 {n}개 분야는 리포트 {report}에 있습니다: {names}",
     },
     "en": {
         "title": "Daily Artificial Intelligence Insights : Papers",
@@ -66,6 +69,9 @@ STRINGS: dict[str, dict[str, object]] = {
         "finding_repeated": "its abstract repeats a sentence quoted above",
         "impact_derived": "No abstract names an application; the results bear on {field} work on {keywords}.",
         "outlook_derived": "No abstract names future work; in {field}, the next results to watch are on {keywords}.",
+        "cut_chat": "… (cut here: the rest is in the report, {report})",
+        "cut_report": "… ({n} more characters not shown: far longer than a summary should be)",
+        "more_categories": "{n} more categories are in the report ({report}): {names}",
     },
 }
 

@@ -8,15 +8,16 @@ code-point count Discord checks), so a payload that passes here passes Discord.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import date
 
 import discord
 
+from digest import links
 from digest.i18n import t
 from digest.models import Answer, CategorySummary, Digest, Paper
-from digest.render import chart_filename
+from digest.render import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chart_filename,
+                           chat_text, clip_text, cut_line, more_categories_line, paper_link)
 
 # --- Discord's limits (https://discord.com/developers/docs/resources/message) --------------
 CONTENT = 2000
@@ -160,9 +161,9 @@ _MD_LINK_TEXT = re.compile(r"([\[\]\\*_~`|>])")
 
 def paper_line(paper: Paper, limit: int = 300) -> str:
     """``• [Title](link)``: markdown in the title escaped, the link made safe for markdown."""
-    title = _MD_LINK_TEXT.sub(r"\\\1", " ".join(paper.title.split()) or paper.arxiv_id)
+    title = _MD_LINK_TEXT.sub(r"\\\1", " ".join(links.to_plain(paper.title).split()) or paper.arxiv_id)
     title = clip(title, limit).rstrip("\\")
-    link = paper.link.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    link = paper_link(paper).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
     return f"• [{title}]({link})"
 
 
@@ -184,11 +185,14 @@ def category_title(summary: CategorySummary) -> str:
     return clip(f"{summary.emoji} {summary.category}".strip(), TITLE)
 
 
-def category_embeds(summary: CategorySummary, language: str) -> list[discord.Embed]:
-    """One category: title with emoji, the synthesis, the sources as links (several embeds if long)."""
+def category_embeds(summary: CategorySummary, language: str, day: date | None = None) -> list[discord.Embed]:
+    """One category: title with emoji, the synthesis as chats show it (``digest.render.chat_text``:
+    headings on their own line, capped with a "more in the report" line; links by the link
+    policy), the sources as links (several embeds if long)."""
+    day = day or date.today()
     title = category_title(summary)
     budget = EMBED_TOTAL - FOOTER_RESERVE
-    chunks = split_text(summary.text.strip(), DESCRIPTION) or ["—"]
+    chunks = split_text(unmask_links(chat_text(summary, day)[0]), DESCRIPTION) or ["—"]
     embeds = []
     for i, chunk in enumerate(chunks):
         head = title if i == 0 else clip(f"{title} {word(language, 'cont')}", TITLE)
@@ -212,7 +216,7 @@ def gist(summary: CategorySummary, limit: int = 160) -> str:
         line = re.sub(r"^(#+\s*|[-*•]\s+|\d+[.)]\s+)", "", line).strip()
         if not line or (line.startswith("**") and line.endswith("**")) or line.startswith("_"):
             continue
-        line = line.replace("**", "").replace("__", "")
+        line = links.to_plain(line).replace("**", "").replace("__", "")
         return clip(" ".join(line.split()), limit)
     return clip(summary.papers[0].title, limit) if summary.papers else ""
 
@@ -234,7 +238,7 @@ def overview_embeds(digest: Digest, with_chart: bool = True, gist_chars: int = 1
         if summary is not None and (g := gist(summary, gist_chars)):
             line += f" — {g}"
         lines.append(clip(line, DESCRIPTION))
-    lines += [f"_{clip(n.strip('_'), 500)}_" for n in digest.notes]
+    lines += [f"_{clip(unmask_links(n.strip('_')), 500)}_" for n in digest.notes]
     chunks = split_text("\n".join(lines), DESCRIPTION)
     embeds = [discord.Embed(title=title if i == 0 else clip(f"{title} {word(lang, 'cont')}", TITLE),
                             description=chunk, colour=COLOUR) for i, chunk in enumerate(chunks)]
@@ -290,34 +294,91 @@ def thread_name(digest: Digest) -> str:
 
 
 def category_payloads(digest: Digest, summary: CategorySummary) -> list[Payload]:
-    """One category's message(s) in the digest thread, each with its own footer marker."""
-    messages = pack(category_embeds(summary, digest.language))
+    """One category's message(s) in the digest thread, each with its own footer marker; at most
+    ``MAX_CATEGORY_MESSAGES``, the last saying the rest is in the report when cut."""
+    messages = cap(pack(category_embeds(summary, digest.language, digest.day)), MAX_CATEGORY_MESSAGES,
+                   cut_line(digest.language, digest.day))
     footers = [category_footer(digest.day, summary.category, i + 1, len(messages))
                for i in range(len(messages))]
     return _with_footers(messages, footers)
 
 
-def thread_payloads(digest: Digest) -> list[Payload]:
-    """Every category of the day, one message each (more only when a category is very long)."""
-    return [p for s in digest.summaries for p in category_payloads(digest, s)]
+def cap(messages: list[list[discord.Embed]], limit: int, note: str,
+        budget: int = EMBED_TOTAL - FOOTER_RESERVE) -> list[list[discord.Embed]]:
+    """At most ``limit`` messages; when some are left out, the last kept one ends with ``note``."""
+    if len(messages) <= limit:
+        return messages
+    kept = messages[:limit]
+    last = list(kept[-1])
+    note_embed = discord.Embed(description=f"_{clip(note, DESCRIPTION - 2)}_", colour=COLOUR)
+    while last and (len(last) >= EMBEDS_PER_MESSAGE
+                    or sum(map(embed_size, last)) + embed_size(note_embed) > budget):
+        last.pop()
+    kept[-1] = last + [note_embed]
+    return kept
+
+
+MORE_CATEGORY = "…"  # the footer name of the message that ends a capped post
+
+
+def _more_payload(digest: Digest, rest: list[str]) -> Payload:
+    note = more_categories_line(digest.language, digest.day, rest)
+    embed = discord.Embed(description=f"_{clip(note, DESCRIPTION - 2)}_", colour=COLOUR)
+    return _with_footers([[embed]], [category_footer(digest.day, MORE_CATEGORY)])[0]
+
+
+def thread_payloads(digest: Digest, budget: int | None = None) -> list[Payload]:
+    """Every category of the day, one message each (more only when a category is very long); at
+    most ``budget`` messages (default: the post's cap less its header), the last naming the
+    categories left to the report when they do not all fit."""
+    if budget is None:
+        budget = MAX_POST_MESSAGES - len(pack(overview_embeds(digest)))
+    out: list[Payload] = []
+    for i, summary in enumerate(digest.summaries):
+        payloads = category_payloads(digest, summary)
+        last = i == len(digest.summaries) - 1
+        if len(out) + len(payloads) > budget - (0 if last else 1):
+            out.append(_more_payload(digest, [s.category for s in digest.summaries[i:]]))
+            break
+        out += payloads
+    return out
 
 
 def digest_payloads(digest: Digest, category: str | None = None,
                     attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> list[Payload]:
     """The answer to ``/digest``: an overview with the chart, then one embed per category.
 
-    With ``category``, only that category's embeds (and the chart).
+    With ``category``, only that category's embeds (and the chart). Each category as in the
+    thread (capped, see :func:`category_payloads`); at most ``MAX_POST_MESSAGES`` in all, the last
+    naming the categories left to the report.
     """
     chart = chart_fits(digest, attachment_limit)
     embeds: list[discord.Embed] = []
     if category is None:
         embeds += overview_embeds(digest, with_chart=chart, gist_chars=100)
-    for summary in digest.summaries:
-        if category is None or summary.category == category:
-            embeds += category_embeds(summary, digest.language)
+    chosen = [s for s in digest.summaries if category is None or s.category == category]
+    starts: list[int] = []  # where each category's embeds begin
+    for summary in chosen:
+        starts.append(len(embeds))
+        for message in cap(pack(category_embeds(summary, digest.language, digest.day)),
+                           MAX_CATEGORY_MESSAGES, cut_line(digest.language, digest.day)):
+            embeds += message
     if not embeds:
         return text_payloads(f"{digest.day.isoformat()}: —")
-    payloads = [Payload(embeds=m) for m in pack(embeds)]
+    messages = pack(embeds)
+    if len(messages) > MAX_POST_MESSAGES:
+        kept = pack(embeds[:starts[0]] if starts else [])
+        for i, start in enumerate(starts):  # whole categories while they fit, one line for the rest
+            end = starts[i + 1] if i + 1 < len(starts) else len(embeds)
+            trial = pack([e for m in kept for e in m] + embeds[start:end])
+            if len(trial) > MAX_POST_MESSAGES - 1:
+                rest = [s.category for s in chosen[i:]]
+                note = more_categories_line(digest.language, digest.day, rest)
+                kept.append([discord.Embed(description=f"_{clip(note, DESCRIPTION - 2)}_", colour=COLOUR)])
+                break
+            kept = trial
+        messages = kept
+    payloads = [Payload(embeds=m) for m in messages]
     payloads[0].chart = chart
     return payloads
 
@@ -330,38 +391,30 @@ def quiet_links(text: str) -> str:
     return _BARE_URL.sub(r"<\1>", text)
 
 
-#: Hosts (and their subdomains) whose masked links ``[label](url)`` an answer may keep.
-TRUSTED_LINK_HOSTS = ("arxiv.org", "huggingface.co")
-_MASKED_LINK = re.compile(
-    r"\[(?P<label>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]"  # [label], one level of [] inside
-    r"\(\s*<?(?P<url>[^\s()<>]+(?:\([^\s()<>]*\)[^\s()<>]*)*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
-
-
-def _trusted_host(host: str) -> bool:
-    return any(host == h or host.endswith("." + h) for h in TRUSTED_LINK_HOSTS)
+def _discord_link(found: links.Link) -> str:
+    """A link by the engine's policy, in Discord markdown: ``[label](url)`` to a paper site;
+    elsewhere ``label (host)`` (no mask to hide behind); other schemes only the label."""
+    if found.url is None:
+        return found.label
+    if found.trusted and found.label:
+        return f"[{found.label}]({found.url})"
+    if not found.label or found.label_is_host:
+        return found.url if not found.label else found.host
+    return f"{found.label} ({found.host})"
 
 
 def unmask_links(text: str) -> str:
     """``[label](url)`` kept only for arxiv.org / huggingface.co; any other target is shown as
-    ``label (host)``, so a trusted-looking label cannot hide where a link goes."""
-    def sub(m: re.Match[str]) -> str:
-        label, url = m["label"].strip(), m["url"]
-        try:
-            host = (urlsplit(url).hostname or "").lower().rstrip(".")
-        except ValueError:
-            host = ""
-        if host and _trusted_host(host) and urlsplit(url).scheme in ("http", "https"):
-            return m[0]
-        if not host:  # no web address: the label alone
-            return label
-        return f"{label} ({host})" if label else f"({host})"
-    return _MASKED_LINK.sub(sub, text)
+    ``label (host)``, so a trusted-looking label cannot hide where a link goes; ``javascript:``
+    and other schemes leave only the label (``digest.links``)."""
+    return links.rewrite(text, _discord_link, leftover="\\](")
 
 
 def answer_payloads(answer: Answer, language: str, max_sources: int = 10) -> list[Payload]:
     """A thread answer: the text (split at 2000, no link previews) and, last, an embed linking
     the cited papers the text does not already link."""
-    shown = quiet_links(unmask_links(answer.text))
+    text, dropped = clip_text(answer.text, CHAT_ANSWER_CHARS)
+    shown = quiet_links(unmask_links(text + (" …" if dropped else "")))
     payloads = text_payloads(shown)
     missing = [p for p in answer.cited if p.link not in shown][:max_sources]
     if missing:

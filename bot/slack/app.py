@@ -31,7 +31,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.logs import configure_logging
-from bot.slack import commands, render, threads
+from bot.slack import commands, guard, render, threads
 from bot.slack.client import error_code, make_client, secret
 from bot.slack.post import PLATFORM, post_daily
 from digest.chat_state import ChatState
@@ -78,8 +78,8 @@ class SlackBot:
         self.ledger = PostLedger(service.store)
         # process_before_response: listeners only ack and spawn(), so bolt answers as soon as
         # they return instead of polling for the ack every 10 ms; all slow work is spawned.
-        self.app = AsyncApp(client=self.client,
-                            signing_secret=signing_secret or secret(self.settings.slack_signing_secret) or "",
+        self.signing_secret = signing_secret or secret(self.settings.slack_signing_secret) or ""
+        self.app = AsyncApp(client=self.client, signing_secret=self.signing_secret,
                             logger=logging.getLogger("bot.slack.bolt"), process_before_response=True)
         self._tasks: set[asyncio.Task] = set()
         self._locks: dict[tuple, threading.Lock] = {}
@@ -175,8 +175,9 @@ class SlackBot:
 
     # --- transports -------------------------------------------------------------------------
     def web_app(self, path: str = EVENTS_PATH) -> web.Application:
-        """bolt's aiohttp application: POST ``path`` (signatures verified by bolt), GET /healthz."""
-        application = self.app.web_app(path=path)
+        """POST ``path`` guarded by ``bot.slack.guard`` (size, signature, shape) then routed by
+        bolt; GET /healthz."""
+        application = guard.web_app(self.app, self.signing_secret, path)
 
         async def healthz(request: web.Request) -> web.Response:
             return web.Response(text="ok")

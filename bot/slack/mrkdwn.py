@@ -3,18 +3,19 @@
 Slack's mrkdwn is not Markdown: bold is ``*x*``, italic ``_x_``, strike ``~x~``, links
 ``<url|label>``, no headings, no ``-`` bullets. Every ``&``, ``<`` and ``>`` of the text is
 escaped, so a paper title or an LLM answer can never ping ``<!channel>`` or forge a link.
-Code spans and fenced blocks are kept as they are (escaped only). A Markdown link to anywhere
-but arxiv.org or huggingface.co shows its real host next to its label.
+Code spans and fenced blocks are kept as they are (escaped only). Links follow the engine's one
+link policy (``digest.links``): off arxiv.org and huggingface.co the real host is shown next to
+the label, and a ``javascript:`` (any non-http) link keeps only its label.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+
+from digest import links
+from digest.links import Link
 
 SECTION_LIMIT = 2900  # Block Kit section text is <= 3000 characters; keep a margin
-
-TRUSTED_HOSTS = ("arxiv.org", "huggingface.co")  # links from LLM text shown with their label
 
 _PH = "\ue000"  # placeholder delimiters (private use area; stripped from input first)
 _BOLD_MARK = "\ue001"
@@ -22,8 +23,6 @@ _PRIVATE = re.compile("[\ue000-\ue00f]")
 
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
 _CODE_SPAN = re.compile(r"`[^`\n]+`")
-_MD_LINK = re.compile(r"\[([^\]\n]+)\]\(\s*(https?://[^\s)]+)\s*\)")
-_AUTOLINK = re.compile(r"<(https?://[^\s<>]+)>")
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.M)
 _RULE = re.compile(r"^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.M)
 _BULLET = re.compile(r"^([ \t]*)[-*+][ \t]+", re.M)
@@ -44,35 +43,25 @@ def link(url: str, label: str) -> str:
     return f"<{safe_url}|{safe_label}>" if safe_label else f"<{safe_url}>"
 
 
-def trusted(url: str) -> bool:
-    """Whether ``url`` points at a paper site (arxiv.org, huggingface.co, or a subdomain)."""
-    try:
-        host = (urlsplit(url.strip()).hostname or "").lower().rstrip(".")
-    except ValueError:
-        return False
-    return any(host == h or host.endswith("." + h) for h in TRUSTED_HOSTS)
-
-
-def md_link(url: str, label: str) -> str:
-    """A Markdown link from LLM text. To a paper site: ``<url|label>``. Elsewhere the label is
-    plain text followed by the real host as the link, ``label (<url|host>)``, so a trusted-looking
-    label ("arxiv.org/abs/...") can never hide where the link goes."""
-    if trusted(url):
-        return link(url, label)
-    try:
-        host = urlsplit(url.strip()).hostname or ""
-    except ValueError:
-        host = ""
-    if not host:
-        return escape(label)
-    label = " ".join(escape(label).split())
-    target = link(url, host)
-    return f"{label} ({target})" if label and label.lower() != host.lower() else target
+def md_link(found: Link) -> str:
+    """A link from untrusted text, by the engine's link policy (``digest.links``): to a paper site
+    ``<url|label>``; elsewhere the label as plain text followed by the real host as the link,
+    ``label (<url|host>)``, so a trusted-looking label ("arxiv.org/abs/...") can never hide where
+    it goes; any other scheme (``javascript:``) only the label's text."""
+    label = " ".join(escape(plain(found.label)).split())
+    if found.url is None:
+        return label
+    if not label:
+        return link(found.url, "")
+    if found.trusted:
+        return link(found.url, plain(found.label))
+    target = link(found.url, found.host)
+    return target if found.label_is_host else f"{label} ({target})"
 
 
 def plain(text: str) -> str:
     """Markdown emphasis and headings removed (for one-line gists and notification text)."""
-    text = _MD_LINK.sub(lambda m: m[1], text)
+    text = links.to_plain(text)
     text = _HEADING.sub(lambda m: m[1], text)
     text = re.sub(r"(\*\*|__|~~|\*|`)", "", text)
     return text
@@ -115,14 +104,13 @@ def _inline_code_aware(text: str) -> str:
 def _convert(text: str) -> str:
     if not text:
         return text
-    links: list[str] = []
+    kept: list[str] = []
 
     def keep(rendered: str) -> str:
-        links.append(rendered)
-        return f"{_PH}{len(links) - 1}{_PH}"
+        kept.append(rendered)
+        return f"{_PH}{len(kept) - 1}{_PH}"
 
-    text = _MD_LINK.sub(lambda m: keep(md_link(m[2], plain(m[1]))), text)
-    text = _AUTOLINK.sub(lambda m: keep(link(m[1], "")), text)
+    text = links.rewrite(text, lambda found: keep(md_link(found)))
     text = escape(text)
     text = _RULE.sub("──────────", text)
     text = _HEADING.sub(lambda m: f"{_BOLD_MARK}{_unbold(m[1])}{_BOLD_MARK}", text)
@@ -131,7 +119,7 @@ def _convert(text: str) -> str:
     text = _ITALIC.sub(lambda m: f"_{m[1] or ''}_", text)
     text = _STRIKE.sub(lambda m: f"~{m[1]}~", text)
     text = text.replace(_BOLD_MARK, "*")
-    return re.sub(f"{_PH}(\\d+){_PH}", lambda m: links[int(m[1])], text)
+    return re.sub(f"{_PH}(\\d+){_PH}", lambda m: kept[int(m[1])], text)
 
 
 def _unbold(text: str) -> str:

@@ -221,22 +221,22 @@ async def post_thread(client: AsyncWebClient, channel: str, ts: str, digest: Dig
                 recheck(CHART_KEY))
         except PostError as err:
             failures.append(f"chart ({err.code})")
-    for summary in digest.summaries:
-        for part, payload in enumerate(render.category_messages(summary, digest)):
-            key = f"{summary.category}#{part}"
-            if key in existing:
-                continue
-            try:
-                await call_with_retry(
-                    f"{summary.category} of {digest.day} to {channel}",
-                    lambda payload=payload, part=part: client.chat_postMessage(
-                        channel=channel, thread_ts=ts,
-                        metadata=section_marker(digest, summary.category, part),
-                        unfurl_links=False, unfurl_media=False, **payload.kwargs()),
-                    recheck(key))
-            except PostError as err:
-                failures.append(f"{summary.category} ({err.code})")
-                break
+    failed: set[str] = set()
+    for category, part, payload in render.thread_messages(digest):
+        key = f"{category}#{part}"
+        if key in existing or category in failed:
+            continue
+        try:
+            await call_with_retry(
+                f"{category} of {digest.day} to {channel}",
+                lambda payload=payload, category=category, part=part: client.chat_postMessage(
+                    channel=channel, thread_ts=ts,
+                    metadata=section_marker(digest, category, part),
+                    unfurl_links=False, unfurl_media=False, **payload.kwargs()),
+                recheck(key))
+        except PostError as err:
+            failures.append(f"{category} ({err.code})")
+            failed.add(category)  # its later parts would read out of order: the next run
     return failures
 
 

@@ -15,8 +15,11 @@ from dataclasses import dataclass
 
 from bot.slack.mrkdwn import SECTION_LIMIT, escape, link, plain, split_text, to_mrkdwn, truncate
 from bot.slack.strings import papers, ui
+from digest import links
 from digest.i18n import t
 from digest.models import Answer, CategorySummary, Digest
+from digest.render import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
+                           clip_text, cut_line, more_categories_line, paper_link)
 
 HEADER_LIMIT = 150
 MAX_BLOCKS = 45
@@ -188,16 +191,19 @@ def chart_title(digest: Digest) -> str:
 
 
 def _source_lines(summary: CategorySummary) -> list[str]:
-    return [f"• {link(p.link, p.title)}" for p in summary.papers]
+    """A paper per line, its title (links in it shown as text with their real host) linking to
+    the paper's own page."""
+    return [f"• {link(paper_link(p), links.to_plain(p.title))}" for p in summary.papers]
 
 
 def _category_blocks(summary: CategorySummary, digest: Digest) -> tuple[list[dict], list[dict]]:
-    """(head + synthesis blocks, sources blocks) of one category."""
+    """(head + synthesis blocks, sources blocks) of one category; the synthesis as chats show
+    it (``digest.render.chat_text``: headings on their own line, capped, cut line)."""
     lang = digest.language
     head = [header(category_label(summary)),
             context(escape(f"{papers(lang, len(summary.papers))} · {digest.day.isoformat()}"
                            + ("" if summary.offline else f" · {summary.model}")))]
-    body = sections(to_mrkdwn(summary.text))
+    body = sections(to_mrkdwn(chat_text(summary, digest.day)[0]))
     if summary.note:
         body.append(context(escape(truncate(summary.note, 300))))
     sources = sections(f"*{escape(t(lang, 'sources'))}*\n" + "\n".join(_source_lines(summary)))
@@ -211,7 +217,42 @@ def category_messages(summary: CategorySummary, digest: Digest) -> list[Payload]
     g = gist(summary)
     text = f"{category_label(summary)}: {g}" if g else category_label(summary)
     continued = ui(digest.language, "continued", label=category_label(summary))
-    return pack(main + [divider()] + sources, text, continued)
+    messages = pack(main + [divider()] + sources, text, continued)
+    return cap(messages, MAX_CATEGORY_MESSAGES, cut_line(digest.language, digest.day))
+
+
+def cap(messages: list[Payload], limit: int, note: str) -> list[Payload]:
+    """At most ``limit`` messages; when some are left out, the last kept one ends with ``note``."""
+    if len(messages) <= limit:
+        return messages
+    kept = messages[:limit]
+    blocks = list(kept[-1].blocks)
+    note_block = context(escape(note))
+    while blocks and (len(blocks) + 1 > MAX_BLOCKS or block_chars(blocks + [note_block]) > MESSAGE_BUDGET):
+        blocks.pop()
+    kept[-1] = Payload(text=kept[-1].text, blocks=tuple(blocks + [note_block]))
+    return kept
+
+
+MORE_KEY = "…"  # the thread part that says which categories a capped post left to the report
+
+
+def thread_messages(digest: Digest) -> list[tuple[str, int, Payload]]:
+    """The daily post's thread: ``(category, part, payload)`` for every category in order, at
+    most ``MAX_POST_MESSAGES`` with the top message and the chart; when categories do not fit,
+    the last part (category ``MORE_KEY``) names them and points to the report."""
+    budget = MAX_POST_MESSAGES - 2  # the top message and the chart
+    out: list[tuple[str, int, Payload]] = []
+    for i, summary in enumerate(digest.summaries):
+        messages = category_messages(summary, digest)
+        last = i == len(digest.summaries) - 1
+        if len(out) + len(messages) > budget - (0 if last else 1):
+            rest = [s.category for s in digest.summaries[i:]]
+            note = more_categories_line(digest.language, digest.day, rest)
+            out.append((MORE_KEY, 0, text_reply(note)))
+            break
+        out += [(summary.category, part, payload) for part, payload in enumerate(messages)]
+    return out
 
 
 # --------------------------------------------------------------------------- /digest replies
@@ -334,8 +375,10 @@ def text_reply(text: str) -> Payload:
 
 
 def answer_messages(answer: Answer, language: str | None) -> list[Payload]:
-    """A thread answer: the text as mrkdwn, then the cited papers as links."""
-    blocks = sections(to_mrkdwn(answer.text)) or [section("…")]
+    """A thread answer: the text as mrkdwn (at most ``CHAT_ANSWER_CHARS``), then the cited
+    papers as links."""
+    text, dropped = clip_text(answer.text, CHAT_ANSWER_CHARS)
+    blocks = sections(to_mrkdwn(text + (" …" if dropped else ""))) or [section("…")]
     if not answer.grounded:
         blocks.append(context(ui(language, "not_grounded")))
     if answer.cited:
@@ -344,6 +387,6 @@ def answer_messages(answer: Answer, language: str | None) -> list[Payload]:
         for p in answer.cited:
             if p.link not in seen:
                 seen.add(p.link)
-                lines.append(f"• {link(p.link, p.title)}")
+                lines.append(f"• {link(paper_link(p), links.to_plain(p.title))}")
         blocks += sections(f"*{escape(t(language or 'en', 'sources'))}*\n" + "\n".join(lines))
-    return pack(blocks, answer.text or "…")
+    return cap(pack(blocks, text or "…"), MAX_CATEGORY_MESSAGES, "…")

@@ -10,6 +10,7 @@ import pytest
 from bot.discord import render
 from bot.discord.render import Payload, violations
 from digest.models import Answer, CategorySummary, Digest, Paper
+from digest.render import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text
 
 DAY = date(2024, 11, 24)
 WORDS = ("transformer", "diffusion", "검색", "agents", "🤖", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "KV-cache", "benchmark")
@@ -71,8 +72,13 @@ def test_category_payloads_fit_and_keep_everything(name, papers, title_chars):
     payloads = render.category_payloads(digest([s]), s)
     assert_sendable(payloads)
     body = text_of(payloads)
+    if papers > 20:  # past DIGEST_PAPERS_PER_CATEGORY's maximum: capped, and it says so
+        assert len(payloads) <= MAX_CATEGORY_MESSAGES or "the rest is in the report" in body
+        return
     synthesis = "".join("".join(e.description.split()) for p in payloads for e in p.embeds if e.description)
-    assert synthesis == ("".join(TEXTS[name].split()) or "—")  # nothing lost or reordered at a cut
+    shown, cut = chat_text(s, DAY)  # past CHAT_CATEGORY_CHARS: cut, with a line saying so
+    assert cut == (len(TEXTS[name]) > CHAT_CATEGORY_CHARS)
+    assert synthesis == ("".join(shown.split()) or "—")  # nothing lost or reordered at a cut
     for p in s.papers:
         assert f"({p.link})" in body  # every source keeps its link
     first = payloads[0].embeds[0]
@@ -82,12 +88,12 @@ def test_category_payloads_fit_and_keep_everything(name, papers, title_chars):
 
 
 def test_long_synthesis_continues_in_order():
-    text = "\n\n".join(f"Paragraph {i}: " + words(80, i) for i in range(40))
+    text = "\n\n".join(f"Paragraph {i}: " + words(80, i) for i in range(12))
     embeds = render.category_embeds(summary(text=text), "en")
     assert len(embeds) > 1
     assert "(continued)" in embeds[1].title
     joined = " ".join(e.description for e in embeds if e.description)
-    positions = [joined.index(f"Paragraph {i}:") for i in range(40)]
+    positions = [joined.index(f"Paragraph {i}:") for i in range(12)]
     assert positions == sorted(positions)
 
 
@@ -102,8 +108,12 @@ def test_digest_answer_and_daily_post_fit(categories, text_len):
         assert_sendable(payloads)
     answer = render.digest_payloads(d)
     assert answer[0].chart and not any(p.chart for p in answer[1:])  # the chart once, first
-    titles = [e.title for p in answer for e in p.embeds]
-    assert all(f"🤖 {s.category}"[:200] in " ".join(titles) for s in sums)
+    titles = " ".join(e.title or "" for p in answer for e in p.embeds)
+    shown = [s for s in sums if f"🤖 {s.category}"[:200] in titles]
+    assert shown == sums[:len(shown)]  # in order; the rest (past MAX_POST_MESSAGES) named at the end
+    if len(shown) < len(sums):
+        assert len(answer) <= MAX_POST_MESSAGES
+        assert f"{len(sums) - len(shown)} more categories are in the report" in text_of(answer[-1:])
     header = render.daily_header(d)
     overview = header[0]
     assert overview.embeds[0].image.url == "attachment://paper_2024-11-24.png"

@@ -11,6 +11,7 @@ from slack_helpers import all_text, assert_valid
 from bot.slack import render
 from bot.slack.mrkdwn import to_mrkdwn
 from digest.models import Answer, CategorySummary, Digest, Paper
+from digest.render import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, chat_text
 
 DAY = date(2024, 11, 24)
 
@@ -67,7 +68,10 @@ def test_category_thread_replies(case):
     for m in messages:
         assert_valid(list(m.blocks), m.text)
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
-    expected = to_mrkdwn(s.text) + "*" + ("출처" if s.language == "ko" else "Sources") + "*" + "".join(
+    assert len(messages) <= MAX_CATEGORY_MESSAGES
+    shown, cut = chat_text(s, DAY)  # past CHAT_CATEGORY_CHARS: cut, with a line saying so
+    assert cut == (len(s.text) > CHAT_CATEGORY_CHARS)
+    expected = to_mrkdwn(shown) + "*" + ("출처" if s.language == "ko" else "Sources") + "*" + "".join(
         render._source_lines(s))
     assert nows("".join(sections)) == nows(expected)  # the whole synthesis and every source, in order
     everything = "".join(all_text(list(m.blocks)) for m in messages)
@@ -142,7 +146,8 @@ def test_notification_text_is_escaped():
     answer = Answer(text="<!channel> read <https://evil.example|arxiv.org> & more")
     [payload] = render.answer_messages(answer, "en")
     assert "<" not in payload.text and ">" not in payload.text
-    assert payload.text == "&lt;!channel&gt; read &lt;https://evil.example|arxiv.org&gt; &amp; more"
+    # a URL that cannot be linked (not a host name) stays as its text, without the brackets
+    assert payload.text == "&lt;!channel&gt; read https://evil.example|arxiv.org &amp; more"
     s = summary(papers=1, chars=300)
     evil = CategorySummary(category="LLM <!here>", emoji="🤖", papers=s.papers, text="<!channel> boo",
                            model="m", language="en")
