@@ -7,8 +7,10 @@ are for bugs only.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -251,6 +253,23 @@ def register(name: str, handler: Handler) -> None:
     COMMANDS[name] = handler
 
 
+def _storage_line(err: BaseException) -> str | None:
+    """One line for a database or output file that ran out of space, is corrupt or read-only;
+    None for any other error (a bug keeps its traceback)."""
+    from digest.store import storage_error
+
+    if isinstance(err, OSError) and not isinstance(err, sqlite3.Error):
+        if err.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS):
+            return None
+        return f"cannot write {err.filename or 'a file'}: {err.strerror}"
+    try:
+        path = str(load_settings().digest_db)
+    except DigestError:
+        path = "the database"
+    mapped = storage_error(err, path)
+    return str(mapped) if mapped is not None else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -261,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (DigestError, BadDateError) as err:
         err_console.print(f"error: {err}", markup=False, highlight=False)
+        return 2
+    except (sqlite3.DatabaseError, OSError) as err:  # full disk, corrupt or read-only file
+        line = _storage_line(err)
+        if line is None:
+            raise
+        err_console.print(f"error: {line}", markup=False, highlight=False)
         return 2
     except KeyboardInterrupt:
         return 130
