@@ -234,30 +234,31 @@ class Store:
     def migrate(self) -> list[str]:
         """Apply the migrations not yet applied, in order; returns their names.
 
-        They run under the write lock (``BEGIN IMMEDIATE``), so two processes opening a new
-        database at once apply each migration once.
+        A database that is up to date is only read (a busy writer elsewhere does not hold up
+        opening it); otherwise they run under the write lock (``BEGIN IMMEDIATE``), so two
+        processes opening a new database at once apply each migration once.
         """
         with self.lock:
-            if self.readonly:
-                done = ({r["name"] for r in self.db["_migrations"].rows}
-                        if self.db["_migrations"].exists() else set())
-                if any(name not in done for name, _ in MIGRATIONS):
-                    raise StorageError(f"{self.path} is read-only and needs an upgrade: run one "
-                                       "command with write access to it first")
+            if not self._pending():
                 return []
+            if self.readonly:
+                raise StorageError(f"{self.path} is read-only and needs an upgrade: run one "
+                                   "command with write access to it first")
             applied = []
             with self.transaction() as db:
                 db["_migrations"].create({"name": str, "applied_at": float}, pk="name",
                                          if_not_exists=True)
-                done = {r["name"] for r in db["_migrations"].rows}
-                for name, fn in MIGRATIONS:
-                    if name in done:
-                        continue
+                for name, fn in self._pending():
                     with db.atomic():  # a migration and its record land together or not at all
                         fn(db)
                         db["_migrations"].insert({"name": name, "applied_at": time.time()})
                     applied.append(name)
             return applied
+
+    def _pending(self) -> list[tuple[str, Migration]]:
+        table = self.db["_migrations"]
+        done = {r["name"] for r in table.rows} if table.exists() else set()
+        return [(name, fn) for name, fn in MIGRATIONS if name not in done]
 
     @property
     def writable(self) -> bool:

@@ -53,7 +53,7 @@ class Fields:
         text = " ".join(clean_text(head).split())
         if len(text) > limit or len(head) < len(raw):
             self.cut[what] += 1
-            text = text[:limit].rstrip() + "…"
+            text = text[: limit - 1].rstrip() + "…"
         return text
 
     def title(self, raw) -> str:
