@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import feedparser
 
 from digest.errors import SourceError
 from digest.models import Paper, abs_url, base_arxiv_id
-from digest.sources.arxiv_rss import _date
+from digest.sources.arxiv_rss import _date, read_feed
 from digest.sources.fields import Fields, valid_id
 
 NAME = "arxiv-api"
@@ -25,7 +24,7 @@ def id_list_url(ids: list[str]) -> str:
 
 
 def parse(body: bytes, origin: str = "arXiv API") -> list[Paper]:
-    feed = feedparser.parse(body)
+    feed = read_feed(body, origin)
     if feed.bozo and not feed.entries:
         raise SourceError(f"{origin}: malformed Atom ({feed.get('bozo_exception')})")
     if feed.bozo:

@@ -27,8 +27,17 @@ def _abstract(description: str) -> str:
     return " ".join((parts[1] if len(parts) == 2 else "").split())
 
 
+def read_feed(body: bytes, origin: str):
+    """feedparser's result; its own crashes on hostile input (e.g. ``&#xD800;`` makes its
+    loose parser raise UnicodeEncodeError) become one SourceError line."""
+    try:
+        return feedparser.parse(body)
+    except Exception as err:  # noqa: BLE001 - a third-party parser on untrusted bytes
+        raise SourceError(f"{origin}: malformed feed ({type(err).__name__})") from None
+
+
 def parse(body: bytes, origin: str = "arXiv RSS") -> list[Paper]:
-    feed = feedparser.parse(body)
+    feed = read_feed(body, origin)
     if feed.bozo and not feed.entries:
         raise SourceError(f"{origin}: malformed feed ({feed.get('bozo_exception')})")
     if feed.bozo:

@@ -76,7 +76,7 @@ class PoliteFetcher:
                                 resp.read() if declared is not None else resp.read(self.max_body + 1))
                         if len(body) > self.max_body or declared and declared > self.max_body:
                             raise SourceError(f"{display_url(url)}: response larger than "
-                                              f"{self.max_body // 2**20} MB, not read")
+                                              f"{self.max_body:,} bytes, not read")
                         return Response(resp.status, body, resp.headers.get("ETag"),
                                         resp.headers.get("Last-Modified"))
                 except urllib.error.HTTPError as err:
