@@ -82,8 +82,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 0
     report_path = folder / report_filename(digest.day)
     chart_path = folder / chart_filename(digest.day)
-    chart_path.write_bytes(digest.chart_png)
-    report_path.write_text(render_markdown(digest), "utf-8")
+    for path, data in ((chart_path, digest.chart_png), (report_path, render_markdown(digest).encode())):
+        try:
+            path.write_bytes(data)
+        except OSError as err:  # e.g. a full disk: the digest itself is saved already
+            path.unlink(missing_ok=True)
+            raise DigestError(f"cannot write {path}: {err.strerror} (the digest is saved: "
+                              f"digest show {digest.day.isoformat()} prints it)") from None
     for note in digest.notes:
         if note.startswith("source failed"):
             err_console.print(f"warning: {note}")

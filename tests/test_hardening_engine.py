@@ -141,49 +141,53 @@ def small_tmpfs(where: Path, size_kb: int) -> bool:
     return done.returncode == 0
 
 
-def test_a_full_disk_during_a_build_is_one_line_exit_2_and_loses_nothing(tmp_path, fixtures):
+def test_a_full_disk_during_a_build_is_one_line_exit_2_and_loses_nothing(tmp_path, fixtures,
+                                                                        monkeypatch, capsys):
+    """A real full disk (a 4 MB tmpfs, filled but for 96 KB) where mounting works; else a file size limit
+    (RLIMIT_FSIZE) on the build's process; skipped where neither is available."""
+    import resource
+
     disk = tmp_path / "disk"
     mounted = small_tmpfs(disk, 4096)
-    if not mounted and not hasattr(__import__("resource"), "RLIMIT_FSIZE"):
+    if not mounted and not hasattr(resource, "RLIMIT_FSIZE"):
         pytest.skip("neither a tmpfs mount nor RLIMIT_FSIZE is available here")
     try:
-        env = dict(os.environ, DIGEST_DB=str(disk / "digest.db"), DIGEST_OUT=str(tmp_path / "out"))
-        first = run_digest("build", "--date", "2024-11-21", "--source",
-                           str(ROOT.parent / "shared/data/hf_daily_papers/hf_daily_papers_2024-11-21.json")
-                           if (ROOT.parent / "shared/data").exists()
-                           else str(fixtures / "engine/hf_day.json"), env=env)
-        if first.returncode != 0:  # no shared data: the fixture is of 2024-11-22
-            first = run_digest("build", "--date", DAY, "--source", str(fixtures / "engine/hf_day.json"),
-                               env=env)
-        assert first.returncode == 0, first.stderr
-        before = sqlite3.connect(disk / "digest.db").execute("select day from digests").fetchall()
-        size = (disk / "digest.db").stat().st_size
+        db = disk / "digest.db"
+        monkeypatch.setenv("DIGEST_DB", str(db))
+        assert main(["build", "--date", DAY, "--source", str(fixtures / "engine/hf_day.json")]) == 0
+        size = db.stat().st_size
         preexec = None
         if mounted:  # fill the disk but for a few KB: the next build's writes do not fit
-            free = shutil.disk_usage(disk).free
-            (disk / "filler").write_bytes(b"\0" * max(0, free - 8192))
-        else:  # the process may not grow any file past the database's current size
-            import resource
-
+            (disk / "filler").write_bytes(b"\0" * max(0, shutil.disk_usage(disk).free - 96 * 1024))
+        else:  # the build's process may not grow any file past the database's size
             def preexec():
                 resource.setrlimit(resource.RLIMIT_FSIZE, (size + 4096, size + 4096))
 
-        big = json.dumps([hf_entry(f"2411.{70000 + i}", f"Paper {i} on sparse attention",
-                                   "We study attention. " * 200) for i in range(60)])
         source = tmp_path / "big.json"
-        source.write_text(big)
-        full = run_digest("build", "--date", DAY, "--source", str(source), env=env, preexec=preexec)
+        source.write_text(json.dumps([hf_entry(f"2411.{70000 + i}", f"Paper {i} on sparse attention",
+                                               "We study attention. " * 200, day="2024-11-25")
+                                      for i in range(60)]))
+        full = run_digest("build", "--date", "2024-11-25", "--source", str(source), preexec=preexec)
         lines = full.stderr.strip().splitlines()
         assert full.returncode == 2, full.stderr
-        assert "Traceback" not in full.stderr and len(lines) == 2  # the no-key notice + the error
-        assert str(disk / "digest.db") in lines[-1] and ("full" in lines[-1] or "I/O" in lines[-1])
+        assert "Traceback" not in full.stderr and len(lines) <= 2  # [the no-key notice,] the error
+        assert lines[-1].startswith(f"error: {db}: ") and ("full" in lines[-1] or "I/O" in lines[-1])
         # nothing lost: the earlier day is whole, and with space again the build goes through
-        with sqlite3.connect(disk / "digest.db") as db:
-            assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
-            assert db.execute("select day from digests").fetchall() == before
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("select day from digests").fetchall() == [(DAY,)]
+            assert conn.execute("select count(*) from day_papers").fetchone()[0] == 6
         (disk / "filler").unlink(missing_ok=True)
-        again = run_digest("build", "--date", DAY, "--source", str(source), env=env)
-        assert again.returncode == 0, again.stderr
+        assert main(["build", "--date", "2024-11-25", "--source", str(source)]) == 0
+        if mounted:  # the report and chart on a full disk: the same kind of line, naming the file
+            monkeypatch.setenv("DIGEST_DB", str(tmp_path / "other.db"))
+            (disk / "filler").write_bytes(b"\0" * max(0, shutil.disk_usage(disk).free - 4096))
+            capsys.readouterr()
+            assert main(["build", "--date", DAY, "--source", str(fixtures / "engine/hf_day.json"),
+                         "--out", str(disk / "out")]) == 2
+            assert capsys.readouterr().err.strip().splitlines()[-1] == (
+                f"error: cannot write {disk / 'out' / f'paper_{DAY}.png'}: No space left on device "
+                f"(the digest is saved: digest show {DAY} prints it)")
     finally:
         if mounted:
             subprocess.run(["umount", "-l", str(disk)], check=False)
