@@ -309,7 +309,8 @@ def test_a_50_mb_abstract_is_capped_at_ingestion_and_memory_stays_bounded(tmp_pa
     assert rss_mb < 450, f"{rss_mb:.0f} MB"
     assert f"cut 1 abstract (max {ABSTRACT_MAX:,}), 1 title (max {TITLE_MAX:,})" in done.stderr
     with sqlite3.connect(db_path()) as db:
-        title, abstract = db.execute("select title, abstract from papers where arxiv_id = '2411.90001'").fetchone()
+        title, abstract = db.execute("select title, abstract from papers where arxiv_id = ?",
+                                     ["2411.90001"]).fetchone()
     assert ABSTRACT_MAX - 10 < len(abstract) <= ABSTRACT_MAX and abstract.endswith("…")
     assert TITLE_MAX - 10 < len(title) <= TITLE_MAX
 
