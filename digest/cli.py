@@ -7,8 +7,10 @@ are for bugs only.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -80,8 +82,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 0
     report_path = folder / report_filename(digest.day)
     chart_path = folder / chart_filename(digest.day)
-    chart_path.write_bytes(digest.chart_png)
-    report_path.write_text(render_markdown(digest), "utf-8")
+    for path, data in ((chart_path, digest.chart_png), (report_path, render_markdown(digest).encode())):
+        try:
+            path.write_bytes(data)
+        except OSError as err:  # e.g. a full disk: the digest itself is saved already
+            path.unlink(missing_ok=True)
+            raise DigestError(f"cannot write {path}: {err.strerror} (the digest is saved: "
+                              f"digest show {digest.day.isoformat()} prints it)") from None
     for note in digest.notes:
         if note.startswith("source failed"):
             err_console.print(f"warning: {note}")
@@ -265,6 +272,23 @@ def register(name: str, handler: Handler) -> None:
     COMMANDS[name] = handler
 
 
+def _storage_line(err: BaseException) -> str | None:
+    """One line for a database or output file that ran out of space, is corrupt or read-only;
+    None for any other error (a bug keeps its traceback)."""
+    from digest.store import storage_error
+
+    if isinstance(err, OSError) and not isinstance(err, sqlite3.Error):
+        if err.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS):
+            return None
+        return f"cannot write {err.filename or 'a file'}: {err.strerror}"
+    try:
+        path = str(load_settings().digest_db)
+    except DigestError:
+        path = "the database"
+    mapped = storage_error(err, path)
+    return str(mapped) if mapped is not None else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -275,6 +299,12 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (DigestError, BadDateError) as err:
         err_console.print(f"error: {err}", markup=False, highlight=False)
+        return 2
+    except (sqlite3.DatabaseError, OSError) as err:  # full disk, corrupt or read-only file
+        line = _storage_line(err)
+        if line is None:
+            raise
+        err_console.print(f"error: {line}", markup=False, highlight=False)
         return 2
     except KeyboardInterrupt:
         return 130

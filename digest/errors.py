@@ -23,3 +23,10 @@ class NoPapersError(DigestError):
 
 class NotFoundError(DigestError):
     """No stored digest (or category) matches the request."""
+
+
+class StorageError(DigestError):
+    """The database file cannot be used as asked: disk full, corrupt, or read-only.
+
+    The message names the file and the cause; nothing already stored is lost.
+    """

@@ -35,6 +35,9 @@ class Paper:
     categories: tuple[str, ...] = ()  # arXiv subject classes, e.g. ("cs.CL", "cs.AI")
     source: str = ""  # "hf", "arxiv-rss", "arxiv-api"
     popularity: int = 0  # Hugging Face upvotes; 0 where the source has none
+    # the day the source listed it (Hugging Face list day, arXiv RSS announce day), when the
+    # file says; checked against the day asked for, never stored
+    listed: date | None = field(default=None, compare=False)
 
     @property
     def link(self) -> str:

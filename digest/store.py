@@ -7,7 +7,9 @@ either the old day or the new one, never half of each.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from digest.errors import ConfigError
+from digest.errors import ConfigError, StorageError
 from digest.models import CategorySummary, Classification, Digest, Paper
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -143,57 +145,164 @@ def paper_from_row(row: dict) -> Paper:
     )
 
 
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock before giving up
+_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+def storage_error(err: BaseException, path: str) -> StorageError | None:
+    """The one-line error for a database file that is full, corrupt, read-only or busy;
+    None when ``err`` is about something else (a bug, a bad query)."""
+    name = getattr(err, "sqlite_errorname", "") or ""
+    text = str(err).lower()
+    if name.startswith("SQLITE_READONLY") or "readonly" in text:
+        return StorageError(f"{path} is read-only: reading works (show, ask, status), "
+                            "saving needs write access to the file")
+    if name == "SQLITE_FULL" or "disk is full" in text or getattr(err, "errno", None) in _FULL:
+        return StorageError(f"{path}: the disk is full: nothing was saved and nothing stored "
+                            "was lost; free some space and run again")
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
+        return StorageError(f"{path}: disk I/O error while writing (disk full or a file size "
+                            "limit?): nothing was saved and nothing stored was lost")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text:
+        return StorageError(f"{path} is corrupt ({err}): it was left as it is; restore it from "
+                            f"a backup (check it with: sqlite3 {path} 'PRAGMA integrity_check')")
+    if name.startswith("SQLITE_BUSY") or "database is locked" in text:
+        return StorageError(f"{path} is busy: another process held its write lock for over "
+                            f"{BUSY_TIMEOUT:.0f} s; run again")
+    return None
+
+
+def _writable(path: str) -> bool:
+    """False for an existing file this process may not write (permissions, ``chattr +i``,
+    a read-only mount): such a database is opened read-only instead of failing every command."""
+    return path == ":memory:" or not Path(path).exists() or os.access(path, os.W_OK)
+
+
 class Store:
-    """The bot's database. ``Store(":memory:")`` works for tests."""
+    """The bot's database. ``Store(":memory:")`` works for tests.
+
+    A file this process cannot write is opened read-only: reads work, and every write
+    (``transaction()``) raises one ``StorageError`` line saying the file is read-only.
+    """
 
     def __init__(self, path: Path | str):
         self.path = str(path)
-        if self.path != ":memory:":
+        self.readonly = not _writable(self.path)
+        if self.path != ":memory:" and not self.readonly:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as err:
                 raise ConfigError(f"cannot create the database folder for {self.path}: {err.strerror}") from None
         try:
-            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            conn = self._connect()
         except sqlite3.Error as err:
             raise ConfigError(f"cannot open database {self.path}: {err}") from None
         self.lock = threading.RLock()
         self.db = sqlite_utils.Database(conn)
         try:
-            if self.path != ":memory:":
+            if self.path != ":memory:" and not self.readonly:
                 self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self.migrate()
+        except StorageError:
+            conn.close()
+            raise
         except sqlite3.DatabaseError as err:
             conn.close()
+            mapped = storage_error(err, self.path)
+            if mapped is not None and getattr(err, "sqlite_errorname", "") != "SQLITE_NOTADB":
+                raise mapped from None
             raise ConfigError(f"{self.path} is not a usable SQLite database: {err}") from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.readonly:
+            return sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_TIMEOUT)
+        uri = Path(self.path).resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False,
+                               timeout=BUSY_TIMEOUT)
+        try:
+            conn.execute("select count(*) from sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            # a WAL database whose folder is read-only too: no -shm can be made, so read the
+            # file as it is (``immutable``); a cleanly closed database has nothing in its WAL
+            conn.close()
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
 
     # --- infrastructure ---------------------------------------------------------------
     def migrate(self) -> list[str]:
-        """Apply the migrations not yet applied, in order; returns their names."""
+        """Apply the migrations not yet applied, in order; returns their names.
+
+        A database that is up to date is only read (a busy writer elsewhere does not hold up
+        opening it); otherwise they run under the write lock (``BEGIN IMMEDIATE``), so two
+        processes opening a new database at once apply each migration once.
+        """
         with self.lock:
-            self.db["_migrations"].create({"name": str, "applied_at": float}, pk="name",
-                                          if_not_exists=True)
-            done = {r["name"] for r in self.db["_migrations"].rows}
+            if not self._pending():
+                return []
+            if self.readonly:
+                raise StorageError(f"{self.path} is read-only and needs an upgrade: run one "
+                                   "command with write access to it first")
             applied = []
-            for name, fn in MIGRATIONS:
-                if name in done:
-                    continue
-                with self.db.atomic():  # a migration and its record land together or not at all
-                    fn(self.db)
-                    self.db["_migrations"].insert({"name": name, "applied_at": time.time()})
-                applied.append(name)
+            with self.transaction() as db:
+                db["_migrations"].create({"name": str, "applied_at": float}, pk="name",
+                                         if_not_exists=True)
+                for name, fn in self._pending():
+                    with db.atomic():  # a migration and its record land together or not at all
+                        fn(db)
+                        db["_migrations"].insert({"name": name, "applied_at": time.time()})
+                    applied.append(name)
             return applied
+
+    def _pending(self) -> list[tuple[str, Migration]]:
+        table = self.db["_migrations"]
+        done = {r["name"] for r in table.rows} if table.exists() else set()
+        return [(name, fn) for name, fn in MIGRATIONS if name not in done]
+
+    @property
+    def writable(self) -> bool:
+        return not self.readonly
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
         """One atomic unit: everything inside commits together or rolls back together.
 
-        (sqlite-utils commits each statement on its own outside an explicit transaction.)
+        The write lock is taken up front (``BEGIN IMMEDIATE``) and waited for up to
+        BUSY_TIMEOUT: a transaction that read first and wrote later would otherwise fail at
+        once with "database is locked" when another process wrote in between (WAL snapshots).
+        A nested call is a savepoint inside the open transaction. A full disk, a corrupt file
+        or a read-only one ends as one ``StorageError`` line; the transaction is rolled back.
         """
-        with self.lock, self.db.atomic():
-            yield self.db
+        with self.lock:
+            if self.readonly:
+                raise StorageError(f"{self.path} is read-only: reading works (show, ask, status), "
+                                   "saving needs write access to the file")
+            conn = self.db.conn
+            if conn.in_transaction:
+                with self.db.atomic():
+                    yield self.db
+                return
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as err:
+                raise (storage_error(err, self.path) or err) from None
+            try:
+                yield self.db
+                conn.execute("COMMIT")
+            except sqlite3.DatabaseError as err:
+                self._rollback()
+                raise (storage_error(err, self.path) or err) from None
+            except BaseException:
+                self._rollback()
+                raise
+
+    def _rollback(self) -> None:
+        if self.db.conn.in_transaction:
+            try:
+                self.db.conn.execute("ROLLBACK")
+            except sqlite3.Error:  # an I/O error may already have ended it
+                pass
 
     def close(self) -> None:
         with self.lock:

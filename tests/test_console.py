@@ -121,12 +121,15 @@ def test_piped_from_a_shell(tmp_path):
     assert "/digest usage" in done.stdout and "you> /digest help" in done.stdout
 
 
-def test_without_source_an_empty_store_builds_yesterday_from_digest_sources(fixtures, monkeypatch):
-    monkeypatch.setenv("DIGEST_SOURCES", f"hf:{fixtures / 'hf_small.json'}")
+def test_without_source_an_empty_store_builds_yesterday_from_digest_sources(fixtures, monkeypatch,
+                                                                              tmp_path):
     from digest.config import load_settings
     from digest.service import DigestService
 
     yesterday = (DigestService(load_settings()).today() - timedelta(days=1)).isoformat()
+    listed = tmp_path / "hf_yesterday.json"  # the fixture's papers, as if listed yesterday
+    listed.write_text((fixtures / "hf_small.json").read_text().replace("2024-11-22", yesterday))
+    monkeypatch.setenv("DIGEST_SOURCES", f"hf:{listed}")
     shown = run(["/digest"], "--language", "en")
     assert f"building the digest of {yesterday} from DIGEST_SOURCES" in shown
     assert f"Built the digest of {yesterday}: 8 papers in 7 categories." in shown

@@ -185,8 +185,10 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
         Store(bad)
 
 
-def test_latest_is_the_newest_day_whatever_language_it_was_built_in(service, hf, fixtures):
-    service.build(date(2024, 11, 21), sources=[hf], language="en")
+def test_latest_is_the_newest_day_whatever_language_it_was_built_in(service, hf, fixtures, tmp_path):
+    earlier = tmp_path / "hf_2024-11-21.json"  # the fixture's papers, listed a day earlier
+    earlier.write_text(open(hf).read().replace("2024-11-22", "2024-11-21"))
+    service.build(date(2024, 11, 21), sources=[str(earlier)], language="en")
     service.build(DAY, sources=[str(fixtures / "engine/arxiv_rss.xml")], language="ko")
     latest = service.get_digest(language="en")
     assert latest.day == DAY and latest.language == "en" and "Key themes" in latest.summaries[0].text

@@ -267,3 +267,29 @@ def test_urls_in_messages_hide_credentials():
 
     shown = display_url("https://user:pw@example.org/feed?date=2024-11-22&api_key=SECRET&token=T")
     assert shown == "https://example.org/feed?date=2024-11-22&api_key=***&token=***"
+
+
+def test_a_304_for_a_url_with_a_token_logs_it_masked(feed_server, tmp_path, caplog):
+    """Issue 11 row 11: the "not modified" line printed the URL raw, token and all."""
+    import logging
+
+    from digest.store import Store
+
+    store = Store(tmp_path / "s.db")
+    src = SourceLoader(PoliteFetcher("mailto:team@example.org", timeout=2, retries=0, min_interval=0),
+                       store.feed_state, store.save_feed_state)
+    url = feed_server.url + "?token=S3CRET-T0KEN&user=me:pw"
+    caplog.set_level(logging.DEBUG)
+    first = src.collect([url], DAY, current=DAY)
+    second = src.collect([url], DAY, current=DAY)
+    assert len(second.papers) == len(first.papers) == 3
+    assert "not modified" in caplog.text  # the 304 was answered from the stored copy
+    assert "S3CRET-T0KEN" not in caplog.text and "token=***" in caplog.text
+
+
+def test_a_feed_body_over_the_cap_is_refused_in_one_line(feed_server):
+    feed_server.body = b"<rss>" + b" " * 3000 + b"</rss>"
+    src = SourceLoader(PoliteFetcher("mailto:t@example.org", timeout=2, retries=0, min_interval=0,
+                                     max_body=1000))
+    collected = src.collect([feed_server.url], DAY, current=DAY)
+    assert collected.papers == [] and "response larger than" in collected.errors[0]

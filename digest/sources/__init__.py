@@ -8,6 +8,7 @@ day) or ``arxiv:cs.AI+cs.CL`` (that RSS feed). ``{date}`` in a spec becomes the 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -64,10 +65,7 @@ def detect(body: bytes) -> str:
 
 def parse(body: bytes, forced: str | None = None, origin: str = "") -> list[Paper]:
     name = forced or detect(body)
-    module = PARSERS[name]
-    if name == hf_daily.NAME:
-        return module.parse(body)
-    return module.parse(body, origin or name)
+    return PARSERS[name].parse(body, origin or name)
 
 
 @dataclass
@@ -104,6 +102,24 @@ def _dated(raw: str) -> bool:
     return "{date}" in raw or raw.strip() == "hf"
 
 
+def of_day(papers: list[Paper], day: date, where: str) -> list[Paper]:
+    """The papers a file lists for ``day``. A local file whose name does not say its day is
+    checked against the days its papers were listed on (Hugging Face list day, arXiv announce
+    day): papers of other days are not stored as ``day``'s; a file of only other days is an
+    error naming the days it holds. A file that dates nothing is taken as it is."""
+    listed = Counter(p.listed for p in papers if p.listed is not None)
+    if not listed or day in listed:
+        kept = [p for p in papers if p.listed is None or p.listed == day]
+        if len(kept) < len(papers):
+            log.warning("%s: skipped %d papers listed on other days than %s", where,
+                        len(papers) - len(kept), day.isoformat())
+        return kept
+    days = sorted(listed)
+    held = ", ".join(d.isoformat() for d in days[:5]) + (" ..." if len(days) > 5 else "")
+    raise SourceError(f"{where} holds the papers of {held}, not of {day.isoformat()}: "
+                      f"use --date {days[-1].isoformat()} or the file of {day.isoformat()}")
+
+
 class SourceLoader:
     """Fetches or reads each spec, parses it, and keeps going when one source fails."""
 
@@ -120,7 +136,7 @@ class SourceLoader:
             resp = self.fetcher.get(spec.location, state.get("etag") if cached else None,
                                     state.get("modified") if cached else None)
             if resp.status == 304:  # unchanged since the last fetch: the stored copy is current
-                log.info("%s not modified, using the stored copy", spec.location)
+                log.info("%s not modified, using the stored copy", display_url(spec.location))
                 return cached
             self.save_feed_state(spec.location, resp.etag, resp.modified, resp.body)
             return resp.body
@@ -164,6 +180,8 @@ class SourceLoader:
     def collect(self, specs: list[str], day: date, current: date | None = None) -> Collected:
         """Papers of ``day`` from every spec. A feed URL without ``{date}`` (arXiv RSS) only
         serves the current announcement, so it is skipped for other days (``current`` = today).
+        For a build (``current`` given) a local file without ``{date}`` must list ``day``
+        (see ``of_day``); ``digest classify`` passes no ``current`` and takes files as they are.
         """
         out = Collected()
         batches = []
@@ -177,6 +195,8 @@ class SourceLoader:
             online = online or spec.is_url
             try:
                 papers = self.load(spec)
+                if current is not None and not spec.is_url and not _dated(raw):
+                    papers = of_day(papers, day, display_url(spec.location))
             except SourceError as err:
                 log.error("source failed: %s", err)
                 out.errors.append(str(err))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
-
-import feedparser
 
 from digest.errors import SourceError
 from digest.models import Paper, abs_url, base_arxiv_id
+from digest.sources.arxiv_rss import _date, read_feed
+from digest.sources.fields import Fields, valid_id
 
 NAME = "arxiv-api"
 API_URL = "https://export.arxiv.org/api/query?id_list={ids}&max_results={n}"
@@ -25,25 +24,31 @@ def id_list_url(ids: list[str]) -> str:
 
 
 def parse(body: bytes, origin: str = "arXiv API") -> list[Paper]:
-    feed = feedparser.parse(body)
+    feed = read_feed(body, origin)
     if feed.bozo and not feed.entries:
         raise SourceError(f"{origin}: malformed Atom ({feed.get('bozo_exception')})")
     if feed.bozo:
         log.warning("%s: malformed Atom, using the %d entries parsed", origin, len(feed.entries))
+    fields = Fields(origin)
     papers = []
     for e in feed.entries:
-        if not e.get("id") or "api/errors" in e.get("id", "") or not e.get("title"):
+        raw_id = str(e.get("id") or "")
+        if not raw_id or "api/errors" in raw_id:
             continue
-        arxiv_id = base_arxiv_id(e.id)
-        published = e.get("published_parsed")
+        arxiv_id = base_arxiv_id(raw_id[:200])
+        title = fields.title(e.get("title"))
+        if not valid_id(arxiv_id) or not title:
+            continue
         papers.append(Paper(
             arxiv_id=arxiv_id,
-            title=" ".join(e.title.split()),
-            abstract=" ".join(e.get("summary", "").split()),
-            authors=tuple(a.get("name", "") for a in e.get("authors", [])),
+            title=title,
+            abstract=fields.abstract(e.get("summary") or ""),
+            authors=fields.names(a.get("name", "") for a in e.get("authors") or []
+                                 if isinstance(a, dict)),
             url=abs_url(arxiv_id),
-            published=date(published.tm_year, published.tm_mon, published.tm_mday) if published else None,
-            categories=tuple(t.term for t in e.get("tags", []) if t.get("term")),
+            published=_date(e.get("published_parsed")),
+            categories=fields.categories(t.get("term") for t in e.get("tags") or [] if t.get("term")),
             source=NAME,
         ))
+    fields.report()
     return papers

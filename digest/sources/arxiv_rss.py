@@ -9,6 +9,7 @@ import feedparser
 
 from digest.errors import SourceError
 from digest.models import Paper, abs_url, base_arxiv_id
+from digest.sources.fields import Fields, valid_id
 
 NAME = "arxiv-rss"
 KEEP = {"new", "cross"}
@@ -26,37 +27,54 @@ def _abstract(description: str) -> str:
     return " ".join((parts[1] if len(parts) == 2 else "").split())
 
 
+def read_feed(body: bytes, origin: str):
+    """feedparser's result; its own crashes on hostile input (e.g. ``&#xD800;`` makes its
+    loose parser raise UnicodeEncodeError) become one SourceError line."""
+    try:
+        return feedparser.parse(body)
+    except Exception as err:  # noqa: BLE001 - a third-party parser on untrusted bytes
+        raise SourceError(f"{origin}: malformed feed ({type(err).__name__})") from None
+
+
 def parse(body: bytes, origin: str = "arXiv RSS") -> list[Paper]:
-    feed = feedparser.parse(body)
+    feed = read_feed(body, origin)
     if feed.bozo and not feed.entries:
         raise SourceError(f"{origin}: malformed feed ({feed.get('bozo_exception')})")
     if feed.bozo:
         log.warning("%s: malformed feed, using the %d entries parsed (%s)", origin,
                     len(feed.entries), feed.get("bozo_exception"))
+    fields = Fields(origin)
     papers: dict[str, Paper] = {}
     for e in feed.entries:
-        kind = (e.get("arxiv_announce_type") or "new").strip().lower()
+        kind = str(e.get("arxiv_announce_type") or "new").strip().lower()
         if kind not in KEEP:
             continue
         raw_id = e.get("id") or e.get("link") or ""
-        arxiv_id = base_arxiv_id(raw_id)
-        if not arxiv_id or not e.get("title"):
+        arxiv_id = base_arxiv_id(str(raw_id)[:200])
+        title = fields.title(e.get("title"))
+        if not valid_id(arxiv_id) or not title:
             continue
-        published = e.get("published_parsed")
+        published = _date(e.get("published_parsed"))
         papers.setdefault(arxiv_id, Paper(
             arxiv_id=arxiv_id,
-            title=" ".join(e.title.split()),
-            abstract=_abstract(e.get("summary", "")),
-            authors=tuple(a.strip() for a in (e.get("author") or "").split(",") if a.strip()),
+            title=title,
+            abstract=fields.abstract(_abstract(str(e.get("summary") or "")[:100_000])),
+            authors=fields.names(str(e.get("author") or "")[:100_000].split(",")),
             url=abs_url(arxiv_id),
-            published=_date(published),
-            categories=tuple(t.term for t in e.get("tags", []) if t.get("term")),
+            published=published,
+            categories=fields.categories(t.get("term") for t in e.get("tags") or [] if t.get("term")),
             source=NAME,
+            listed=published,  # pubDate: the announcement's day
         ))
+    fields.report()
     return list(papers.values())
 
 
 def _date(struct):
+    """A feedparser time struct as a date; None when absent or impossible."""
     from datetime import date
 
-    return date(struct.tm_year, struct.tm_mon, struct.tm_mday) if struct else None
+    try:
+        return date(struct.tm_year, struct.tm_mon, struct.tm_mday) if struct else None
+    except (AttributeError, TypeError, ValueError):
+        return None

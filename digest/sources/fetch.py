@@ -20,6 +20,7 @@ from digest.errors import SourceError
 log = logging.getLogger(__name__)
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
+MAX_BODY = 20 * 2**20  # bytes; a full arXiv RSS feed is under 1 MB, a Hugging Face day ~100 KB
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class PoliteFetcher:
 
     def __init__(self, contact: str, timeout: float = 30.0, retries: int = 3,
                  min_interval: float = 3.0, slow_hosts: tuple[str, ...] = ("arxiv.org",),
-                 backoff: float = 2.0, sleep=time.sleep):
+                 backoff: float = 2.0, sleep=time.sleep, max_body: int = MAX_BODY):
         self.user_agent = f"daily-ai-insights/{__version__} ({contact})"
         self.timeout = timeout
         self.retries = retries
@@ -43,6 +44,7 @@ class PoliteFetcher:
         self.slow_hosts = slow_hosts
         self.backoff = backoff
         self.sleep = sleep
+        self.max_body = max_body
         self._lock = threading.Lock()
         self._last: dict[str, float] = {}
 
@@ -69,7 +71,13 @@ class PoliteFetcher:
                 try:
                     req = urllib.request.Request(url, headers=headers)
                     with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                        return Response(resp.status, resp.read(), resp.headers.get("ETag"),
+                        declared = resp.length  # Content-Length; None when chunked
+                        body = (b"" if declared is not None and declared > self.max_body else
+                                resp.read() if declared is not None else resp.read(self.max_body + 1))
+                        if len(body) > self.max_body or declared and declared > self.max_body:
+                            raise SourceError(f"{display_url(url)}: response larger than "
+                                              f"{self.max_body:,} bytes, not read")
+                        return Response(resp.status, body, resp.headers.get("ETag"),
                                         resp.headers.get("Last-Modified"))
                 except urllib.error.HTTPError as err:
                     err.close()
