@@ -18,7 +18,8 @@ INJECTION = re.compile(
     r"(?:instructions?|prompts?|rules|directions|guidelines|context)"
     r"|(?:reveal|show|print|repeat|output|tell\s+me)\s+(?:me\s+)?(?:your|the)\s+"
     r"(?:system\s+)?(?:prompt|instructions)"
-    r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bnew\s+instructions\b|\bdeveloper\s+mode\b"
+    r"|\byou\s+are\s+now\s+(?:an?\s+|in\s+)?(?:unrestricted|unfiltered|dan|jailbroken|developer\s+mode)\b"
+    r"|\b(?:follow|obey)\s+(?:these|the|my)\s+new\s+instructions\b|\benable\s+developer\s+mode\b"
     r"|\bact\s+as\s+(?:an?\s+)?(?:unrestricted|unfiltered|dan)\b|\bdo\s+anything\s+now\b"
     r"|\b(?:as\s+an\s+ai(?:\s+assistant)?|dear\s+(?:ai|llm|assistant|language\s+model))\s*[,:]?\s*"
     r"(?:you\s+must|please\s+)?(?:ignore|say|respond|reply|answer|output|write)"
@@ -26,7 +27,7 @@ INJECTION = re.compile(
     r"|\b(?:ai|llm)\s+(?:assistants?|reviewers?|readers?|summari[sz]ers?)\s*(?:must|should)\s+"
     r"(?:ignore|say|respond|reply|answer|output|write|rate|summari[sz]e)"
     r"|(?:이전|위의?|앞의|기존|모든)\s*(?:지시|지침|명령|프롬프트|규칙)\S*\s*(?:를|을)?\s*(?:무시|잊)"
-    r"|(?:지시|지침|명령|규칙)\S*\s*(?:를|을)?\s*무시|시스템\s*프롬프트|너는\s*이제|지금부터\s*너는",
+    r"|(?:지시|지침|명령|규칙)\S*\s*(?:를|을)?\s*무시|시스템\s*프롬프트\S*\s*(?:를|을)?\s*(?:보여|출력|알려|공개)|너는\s*이제|지금부터\s*너는",
     re.IGNORECASE)
 
 # C0 controls but tab and newline, DEL, C1 controls, and the Unicode bidi overrides.
@@ -38,7 +39,10 @@ REMOVED_MARK = "[text addressed to AI readers removed]"
 
 
 def is_injection(text: str) -> bool:
-    """True for text that addresses a model to change its instructions or role."""
+    """True for text that addresses a model to change its instructions or role.
+
+    Kept narrow on purpose: abstracts of security papers *describe* prompt leakage and
+    jailbreaks ("we study system prompt leakage"), and such sentences must survive."""
     return bool(INJECTION.search(text))
 
 
