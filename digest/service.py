@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import query as grammar
 from digest import select
-from digest.chart import render_chart
 from digest.classify import Classifier, KeywordClassifier
 from digest.config import Settings, get_settings
 from digest.errors import BadDateError, ConfigError, NoPapersError, NotFoundError, SourceError
@@ -177,6 +176,8 @@ class DigestService:
         report(f"summarizing {len(work)} categories")
         summaries = self.summarizer.summarize_all(work, language)
         report("drawing the chart")
+        from digest.chart import render_chart  # matplotlib: only a build or compose draws
+
         chart = render_chart(counts, day, language)
         notes = list(extra_notes or [])
         if self.llm is None:

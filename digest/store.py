@@ -119,6 +119,12 @@ def _m008(db: sqlite_utils.Database) -> None:
     db["leases"].create({"name": str, "owner": str, "expires_at": float}, pk="name")
 
 
+@migration("009_day_papers_by_paper")
+def _m009(db: sqlite_utils.Database) -> None:
+    # "which digest was this paper in" (answers over the archive) without reading every day
+    db["day_papers"].create_index(["arxiv_id"], if_not_exists=True)
+
+
 def _encode(values: Iterable[str]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
