@@ -56,9 +56,13 @@ TITLE_WEIGHT, ABSTRACT_WEIGHT = 2.0, 1.0
 SUMMARY_SHARE = 0.25  # weight of a category-summary match next to a paper's own match
 RRF_K = 3.0
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25 constants
-MAX_UNITS = 12  # search units kept from one question
+MAX_UNITS = 12  # search units kept from one question (day-scoped)
+ARCHIVE_UNITS = 12  # over the archive, where each unit costs a pass over its stored papers
 DAY_RANGES = 4  # rowid ranges of a day searched through the index (the rest: in Python)
-ARCHIVE_WINDOW = 3000  # newest matching papers ranked by an archive-wide search (see _match_archive)
+ARCHIVE_WINDOW = 1000  # an archive-wide search ranks the newest papers matching any word (see
+ARCHIVE_PER_UNIT = 25  # _match_archive) and the newest matching each rare word (in at most
+RARE_SHARE = 0.01  # RARE_SHARE of papers), with word frequencies counted over the newest
+ARCHIVE_SAMPLE = 50_000  # ARCHIVE_SAMPLE papers
 
 # --------------------------------------------------------------------------- messages
 
@@ -422,6 +426,52 @@ class PorterStems:
         return {w: cache[w] for w in words}
 
 
+@dataclass(frozen=True)
+class DayPapers:
+    """One day's papers, ready for ``_match_day``: lower-cased texts, lengths in words, and the
+    rowid ranges that hold most of them (the rest, stored apart, are listed in ``scattered``)."""
+
+    key: tuple
+    ids: list[str]
+    lowered: tuple[list[str], list[str]]  # titles, abstracts (with a leading space)
+    lengths: list[int]
+    avg_length: float
+    position: dict[int, int]  # rowid -> index
+    ranges: list[tuple[int, int]]
+    scattered: list[int]  # indexes of papers outside ``ranges``
+
+    @classmethod
+    def of(cls, key: tuple, rows: list[tuple]) -> DayPapers:
+        titles = [" " + (t or "").lower() for _, _, t, _ in rows]
+        abstracts = [" " + (a or "").lower() for _, _, _, a in rows]
+        lengths = [t.count(" ") + a.count(" ") for t, a in zip(titles, abstracts)]
+        position = {r[0]: i for i, r in enumerate(rows)}
+        runs = _rowid_runs(sorted(position))
+        ranges = runs[:DAY_RANGES]
+        scattered = sorted(position[r] for r in position
+                           if not any(lo <= r <= hi for lo, hi in ranges))
+        return cls(key, [r[1] for r in rows], (titles, abstracts), lengths,
+                   sum(lengths) / len(lengths), position, ranges, scattered)
+
+
+def _bm25(papers: DayPapers, tfs: list[dict[int, tuple[int, int]]], stats: list[tuple[int, int]],
+          limit: int) -> list[tuple[str, float]]:
+    """The ``limit`` best papers by BM25 (FTS5's formula and column weights; ``stats`` is each
+    unit's (papers counted, papers containing it)), as (arxiv_id, -score) like FTS5's rank."""
+    scores: dict[int, float] = {}
+    lengths, avg = papers.lengths, papers.avg_length or 1.0
+    for tf, (n, hits) in zip(tfs, stats):
+        if not tf:
+            continue
+        idf = math.log(1 + (n - hits + 0.5) / (hits + 0.5))
+        for i, (tt, ta) in tf.items():
+            d = TITLE_WEIGHT * tt + ABSTRACT_WEIGHT * ta
+            scores[i] = scores.get(i, 0.0) + idf * d * (BM25_K1 + 1) / (
+                d + BM25_K1 * (1 - BM25_B + BM25_B * lengths[i] / avg))
+    ranked = sorted(scores, key=lambda i: (-scores[i], papers.ids[i]))[:limit]
+    return [(papers.ids[i], -scores[i]) for i in ranked]
+
+
 def _rowid_runs(rowids: list[int], gap: int = 64) -> list[tuple[int, int]]:
     """Sorted rowids -> (first, last) ranges with no hole wider than ``gap``, biggest first."""
     runs: list[list[int]] = []
@@ -498,7 +548,7 @@ class QAService:
         self._vocab = self._taxonomy_vocab()  # every taxonomy word: never a "name"
         self._topics = self._taxonomy_vocab(keywords=False)  # category names and aliases
         self._stemmer = PorterStems()
-        self._day_cache: tuple | None = None  # ((day, built_at), rows) of the day read last
+        self._day_cache: DayPapers | None = None  # the day read last
 
     # --- entry point ------------------------------------------------------------------------
     def answer(self, question: str, day: date | None = None, history: list[tuple[str, str]] = (),
@@ -682,16 +732,16 @@ class QAService:
         out: list[tuple[str, float]] = []
         if ids:
             out += [(aid, -1e9) for aid in self._existing(ids, day)]
-        units = self._units(terms)
+        units = self._units(terms, archive=day is None)
         if units:
             ranked = self._match_day(units, day, limit) if day is not None else self._match_archive(units, limit)
             out += [(aid, score) for aid, score in ranked if aid not in ids]
         return out
 
-    def _units(self, terms: Terms) -> list[tuple[str, ...]]:
+    def _units(self, terms: Terms, archive: bool = False) -> list[tuple[str, ...]]:
         """The question's search units (words, phrases, names), pruned before any search: one
         per Porter stem (what FTS5 matches), generic research words dropped when at least two
-        other words remain, at most MAX_UNITS."""
+        other words remain, at most MAX_UNITS (ARCHIVE_UNITS over the archive)."""
         words = [w for w in terms.words if w not in STOPWORDS]
         multi = [tuple(p) for p in terms.phrases]
         multi += [tuple(_LATIN_WORD.findall(n.lower())) for n in terms.names
@@ -707,43 +757,26 @@ class QAService:
             if key not in seen:
                 seen.add(key)
                 units.append(unit)
-        return units[:MAX_UNITS]
+        return units[:ARCHIVE_UNITS if archive else MAX_UNITS]
 
     def _match_day(self, units: list[tuple[str, ...]], day: date, limit: int) -> list[tuple[str, float]]:
         """BM25 over ``day``'s papers only: the same formula and column weights as FTS5's bm25,
         with the day's own statistics, computed here from which of the day's papers contain each
         unit in their title and in their abstract. (FTS5's own bm25 reads, for its statistics,
         every stored paper that contains a query word: its cost grows with the archive.)"""
-        rows = self._day_rows(day)
-        if not rows:
+        papers = self._day_papers(day)
+        if papers is None:
             return []
-        tfs = self._day_tfs(units, rows)
-        n = len(rows)
-        lengths = [(t or "").count(" ") + (a or "").count(" ") + 2 for _, _, t, a in rows]
-        avg = sum(lengths) / n
-        scores = [0.0] * n
-        for tf in tfs:
-            hits = sum(1 for t in tf if t[0] or t[1])
-            if not hits:
-                continue
-            idf = math.log(1 + (n - hits + 0.5) / (hits + 0.5))
-            for i, (tt, ta) in enumerate(tf):
-                if tt or ta:
-                    d = TITLE_WEIGHT * tt + ABSTRACT_WEIGHT * ta
-                    scores[i] += idf * d * (BM25_K1 + 1) / (d + BM25_K1 * (1 - BM25_B + BM25_B * lengths[i] / avg))
-        ranked = sorted((i for i in range(n) if scores[i] > 0), key=lambda i: (-scores[i], rows[i][1]))
-        return [(rows[i][1], -scores[i]) for i in ranked[:limit]]
+        tfs = self._day_tfs(units, papers)
+        n = len(papers.ids)
+        return _bm25(papers, tfs, [(n, len(tf)) for tf in tfs], limit)
 
-    def _day_tfs(self, units: list[tuple[str, ...]], rows: list[tuple]) -> list[list[tuple[int, int]]]:
-        """For each unit, (in title, in abstract) for each of ``rows`` (0 or 1 each), from the
-        FTS5 index limited to the rowid ranges the day's papers occupy: a day's new papers are
-        stored together, so this reads only the day's part of each word's list. Papers stored
-        far from the rest (first seen on an earlier day) are matched here in Python instead."""
-        position = {r[0]: i for i, r in enumerate(rows)}
-        runs = _rowid_runs(sorted(position))
-        ranged, scattered = runs[:DAY_RANGES], [r for lo, hi in runs[DAY_RANGES:] for r in range(lo, hi + 1)
-                                                 if r in position]
-        tfs = [[(0, 0)] * len(rows) for _ in units]
+    def _day_tfs(self, units: list[tuple[str, ...]], papers: DayPapers) -> list[dict[int, tuple[int, int]]]:
+        """For each unit, {paper index: (count in title, count in abstract)} over the day's
+        papers, from the FTS5 index limited to the rowid ranges the day's papers occupy (a day's
+        new papers are stored together, so this reads only the day's part of each word's list).
+        Papers stored apart from the rest (first seen on an earlier day) are matched in Python."""
+        tfs: list[dict[int, tuple[int, int]]] = [{} for _ in units]
         for k, unit in enumerate(units):
             phrase = _fts_phrase(list(unit))
             if phrase == '""':
@@ -751,57 +784,72 @@ class QAService:
             tf = tfs[k]
             probe = " " + _prefix(self._stemmer.stems([unit[0]])[unit[0]])
             for c, column in enumerate(("title", "abstract")):
-                for lo, hi in ranged:
+                texts = papers.lowered[c]
+                for lo, hi in papers.ranges:
                     for (rowid,) in self._query("select rowid from papers_fts where papers_fts match ? "
                                                 "and rowid between ? and ?",
                                                 [f"{{{column}}}: {phrase}", lo, hi]):
-                        i = position.get(rowid)
+                        i = papers.position.get(rowid)
                         if i is not None:
-                            n = max(1, (" " + (rows[i][2 + c] or "").lower()).count(probe))
-                            tf[i] = (n, tf[i][1]) if c == 0 else (tf[i][0], n)
-        if scattered:
-            few = [rows[position[r]][1:] for r in scattered]
+                            count = max(1, texts[i].count(probe))  # FTS5 said it is there
+                            tt, ta = tf.get(i, (0, 0))
+                            tf[i] = (count, ta) if c == 0 else (tt, count)
+        if papers.scattered:
+            rows = [(papers.ids[i], papers.lowered[0][i], papers.lowered[1][i]) for i in papers.scattered]
             keys = [tuple(self._stemmer.stems(list(u))[w] for w in u) for u in units]
-            counts, _ = _unit_counts(few, keys, self._stemmer)
+            counts, _ = _unit_counts(rows, keys, self._stemmer)
             for k, tf in enumerate(counts):
-                for r, (tt, ta) in zip(scattered, tf):
-                    tfs[k][position[r]] = (min(tt, 1), min(ta, 1))
+                for i, (tt, ta) in zip(papers.scattered, tf):
+                    if tt or ta:
+                        tfs[k][i] = (tt, ta)
         return tfs
 
-    def _day_rows(self, day: date) -> list[tuple[int, str, str, str]]:
-        """(rowid, arxiv_id, title, abstract) of ``day``'s papers; the last day read is kept,
-        keyed by when that day was built, since a thread asks many questions about one day."""
+    def _day_papers(self, day: date) -> DayPapers | None:
+        """``day``'s papers as searched by ``_match_day``; the day read last is kept, keyed by
+        when that day was built, since a thread asks many questions about one day."""
         stamp = self._query("select built_at from day_builds where day = ?", [day.isoformat()])
         key = (day, stamp[0][0] if stamp else None)
         cached = self._day_cache
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        if cached is not None and cached.key == key:
+            return cached
         rows = self._query("select p.rowid, p.arxiv_id, p.title, p.abstract from day_papers d "
                            "join papers p using (arxiv_id) where d.day = ? order by p.rowid",
                            [day.isoformat()])
+        if not rows:
+            return None
+        papers = DayPapers.of(key, rows)
         if stamp:
-            self._day_cache = (key, rows)
-        return rows
+            self._day_cache = papers
+        return papers
 
     def _match_archive(self, units: list[tuple[str, ...]], limit: int) -> list[tuple[str, float]]:
-        """FTS5 bm25 over every stored paper, ranked inside FTS5 before any join, over a bounded
-        candidate set: the newest ARCHIVE_WINDOW papers that match any unit, plus the newest
-        ARCHIVE_WINDOW that match all of them (the strongest matches, however old). Both queries
-        hold the same phrases, so their bm25 scores compare."""
-        items = [i for i in dict.fromkeys(_fts_phrase(list(u)) for u in units) if i != '""']
+        """BM25 over every stored paper, with bounded work: the candidates are the newest
+        ARCHIVE_WINDOW papers matching any unit and the newest ARCHIVE_PER_UNIT matching each
+        rare unit (a rare word reaches far back); each unit's document frequency is counted over
+        the newest ARCHIVE_SAMPLE papers. FTS5's bm25 would count it over the whole archive for
+        every question, and rank every paper that matches any word (both grow with the archive)."""
+        items = [(u, _fts_phrase(list(u))) for u in units]
+        items = [(u, p) for u, p in items if p != '""']
         if not items:
             return []
-        sql = (f"select rowid, bm25(papers_fts, {TITLE_WEIGHT}, {ABSTRACT_WEIGHT}) from papers_fts "
-               "where papers_fts match ? order by rowid desc limit ?")
-        found = dict(self._query(sql, [" OR ".join(items), ARCHIVE_WINDOW]))
-        if len(found) >= ARCHIVE_WINDOW and len(items) > 1:
-            found.update(self._query(sql, [" AND ".join(items), ARCHIVE_WINDOW]))
-        best = sorted(found, key=lambda r: (found[r], -r))[:limit]
-        if not best:
+        top = self._query("select max(rowid) from papers", [])[0][0] or 0
+        since = top - ARCHIVE_SAMPLE
+        sample = self._query("select count(*) from papers_fts_docsize where id > ?", [since])[0][0] or 1
+        counts = [self._query("select count(*) from papers_fts where papers_fts match ? and rowid > ?",
+                              [phrase, since])[0][0] for _, phrase in items]
+        newest = "select rowid from papers_fts where papers_fts match ? order by rowid desc limit ?"
+        found = {r for (r,) in self._query(newest, [" OR ".join(p for _, p in items), ARCHIVE_WINDOW])}
+        for (_, phrase), count in zip(items, counts):
+            if count <= sample * RARE_SHARE:  # a rare word: its papers, however old, are candidates
+                found.update(r for (r,) in self._query(newest, [phrase, ARCHIVE_PER_UNIT]))
+        if not found:
             return []
-        marks = ",".join("?" * len(best))
-        ids = dict(self._query(f"select rowid, arxiv_id from papers where rowid in ({marks})", best))
-        return [(ids[r], found[r]) for r in best if r in ids]
+        rowids = sorted(found)
+        rows = self._query(f"select rowid, arxiv_id, title, abstract from papers where rowid in "
+                           f"({','.join('?' * len(rowids))}) order by rowid", rowids)
+        papers = DayPapers.of(("archive",), rows)
+        tfs = self._day_tfs([u for u, _ in items], papers)
+        return _bm25(papers, tfs, [(sample, max(c, 1 if tf else 0)) for c, tf in zip(counts, tfs)], limit)
 
     def _match_summaries(self, terms: Terms, day: date) -> list[list[str]]:
         """The paper groups of ``day``'s category summaries, best match first: BM25 over that
@@ -943,9 +991,11 @@ class QAService:
         if not words:
             return []
         if day is not None:  # the day's own papers, never a scan of the archive
-            rows = self._day_rows(day)
-            (tf,) = self._day_tfs([tuple(words)], rows)
-            return [rows[i][1] for i, (tt, ta) in enumerate(tf) if tt or ta][:5]
+            papers = self._day_papers(day)
+            if papers is None:
+                return []
+            (tf,) = self._day_tfs([tuple(words)], papers)
+            return [papers.ids[i] for i in sorted(tf)][:5]
         sql = ("select p.arxiv_id from papers_fts join papers p on p.rowid = papers_fts.rowid "
                "where papers_fts match ?")
         return [r[0] for r in self._query(sql + " limit 5", [_fts_phrase(words)])]
@@ -990,25 +1040,14 @@ class QAService:
         return []
 
     def _strong_elsewhere(self, terms: Terms) -> list[Hit]:
-        """The best stored papers that contain every unit of the question (bounded: the newest
-        ARCHIVE_WINDOW such papers are ranked), for the "closer elsewhere" pointer."""
-        units = self._units(terms)
-        items = [i for i in dict.fromkeys(_fts_phrase(list(u)) for u in units) if i != '""']
-        if len(items) < 2:
-            return []
-        found = self._query(f"select rowid, bm25(papers_fts, {TITLE_WEIGHT}, {ABSTRACT_WEIGHT}) "
-                            "from papers_fts where papers_fts match ? order by rowid desc limit ?",
-                            [" AND ".join(items), ARCHIVE_WINDOW])
-        best = [r for r, _ in sorted(found, key=lambda f: (f[1], -f[0]))[:SHOWN]]
-        if not best:
-            return []
-        marks = ",".join("?" * len(best))
-        ids = dict(self._query(f"select rowid, arxiv_id from papers where rowid in ({marks})", best))
-        papers = self.store.get_papers(ids[r] for r in best if r in ids)
+        """The best stored papers over the archive (bounded as in ``_match_archive``), for the
+        "closer elsewhere" pointer."""
+        best = [aid for aid, _ in self._match_archive(self._units(terms, archive=True), SHOWN)]
+        papers = self.store.get_papers(best)
         labels = self._labels(list(papers), None)
         query = self._query_stems(terms)
-        return [Hit(p, 0.0, (), *labels.get(a, (None, None)), coverage=_coverage(query, p))
-                for a, p in papers.items()]
+        return [Hit(papers[a], 0.0, (), *labels.get(a, (None, None)), coverage=_coverage(query, papers[a]))
+                for a in best if a in papers]
 
     def _elsewhere(self, hits: list[Hit], day: date, lang: str, notes: list[str]) -> Answer:
         lines = [message(lang, "no_match_day", day=day.isoformat()), message(lang, "archive_matches")]
