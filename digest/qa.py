@@ -773,8 +773,9 @@ class QAService:
 
     def _day_tfs(self, units: list[tuple[str, ...]], papers: DayPapers) -> list[dict[int, tuple[int, int]]]:
         """For each unit, {paper index: (count in title, count in abstract)} over the day's
-        papers, from the FTS5 index limited to the rowid ranges the day's papers occupy (a day's
-        new papers are stored together, so this reads only the day's part of each word's list).
+        papers. Which papers contain it comes from the FTS5 index limited to the rowid ranges
+        the day's papers occupy (a day's new papers are stored together, so this reads only the
+        day's part of each word's list); the counts are those of words starting like it.
         Papers stored apart from the rest (first seen on an earlier day) are matched in Python."""
         tfs: list[dict[int, tuple[int, int]]] = [{} for _ in units]
         for k, unit in enumerate(units):
@@ -783,17 +784,14 @@ class QAService:
                 continue
             tf = tfs[k]
             probe = " " + _prefix(self._stemmer.stems([unit[0]])[unit[0]])
-            for c, column in enumerate(("title", "abstract")):
-                texts = papers.lowered[c]
-                for lo, hi in papers.ranges:
-                    for (rowid,) in self._query("select rowid from papers_fts where papers_fts match ? "
-                                                "and rowid between ? and ?",
-                                                [f"{{{column}}}: {phrase}", lo, hi]):
-                        i = papers.position.get(rowid)
-                        if i is not None:
-                            count = max(1, texts[i].count(probe))  # FTS5 said it is there
-                            tt, ta = tf.get(i, (0, 0))
-                            tf[i] = (count, ta) if c == 0 else (tt, count)
+            titles, abstracts = papers.lowered
+            for lo, hi in papers.ranges:
+                for (rowid,) in self._query("select rowid from papers_fts where papers_fts match ? "
+                                            "and rowid between ? and ?", [phrase, lo, hi]):
+                    i = papers.position.get(rowid)
+                    if i is not None:  # FTS5 found it there; how often, and where, is counted here
+                        tt, ta = titles[i].count(probe), abstracts[i].count(probe)
+                        tf[i] = (tt, ta) if tt or ta else (0, 1)
         if papers.scattered:
             rows = [(papers.ids[i], papers.lowered[0][i], papers.lowered[1][i]) for i in papers.scattered]
             keys = [tuple(self._stemmer.stems(list(u))[w] for w in u) for u in units]
