@@ -16,7 +16,6 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError, NoPapersError
@@ -57,6 +56,8 @@ def _progress():
     if not err_console.is_terminal:
         yield lambda stage: logging.getLogger("digest").info(stage)
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("starting")

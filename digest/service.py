@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,15 +22,17 @@ from digest.errors import BadDateError, ConfigError, NoPapersError, NotFoundErro
 from digest.i18n import t
 from digest.models import Digest, DigestQuery
 from digest.query import EARLIEST_DAY
-from digest.sources import SourceLoader
-from digest.sources.fetch import PoliteFetcher
 from digest.store import Store
 from digest.summarize import ExtractiveSummarizer, Summarizer
 from digest.taxonomy import Taxonomy, load_taxonomy
 
+if TYPE_CHECKING:
+    from digest.sources import SourceLoader
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -55,18 +58,51 @@ class DigestService:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"DIGEST_TIMEZONE: unknown time zone {self.settings.digest_timezone!r}") from None
         self.clock = clock or (lambda: datetime.now(self.tz))
-        self.loader = loader or SourceLoader(
-            PoliteFetcher(self.settings.digest_contact, self.settings.digest_http_timeout,
-                          self.settings.digest_http_retries, self.settings.digest_arxiv_delay),
-            self.store.feed_state, self.store.save_feed_state)
-        self.llm = llm if llm is not None else self._make_llm()
+        self._loader = loader
+        # the LLM client, classifier and summarizer are made when first used: reading a stored
+        # digest (show, the console, /digest) then never imports the openai SDK
+        self._llm = llm if llm is not None else _UNSET
         self.offline_classifier = KeywordClassifier(self.taxonomy)
-        self.classifier = classifier or self._make_classifier(self.settings.digest_classifier)
-        self.summarizer = summarizer or self._make_summarizer()
+        if (self.settings.digest_classifier == "llm" and llm is None and classifier is None
+                and not self.settings.llm_enabled):
+            self._make_classifier("llm")  # a setting that cannot work fails now, with its message
+        self._classifier = classifier
+        self._summarizer = summarizer
         self._day_locks: dict[date, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
     # --- wiring ---------------------------------------------------------------------------
+    @property
+    def llm(self):
+        if self._llm is _UNSET:
+            self._llm = self._make_llm()
+        return self._llm
+
+    @property
+    def classifier(self) -> Classifier:
+        if self._classifier is None:
+            self._classifier = self._make_classifier(self.settings.digest_classifier)
+        return self._classifier
+
+    @property
+    def summarizer(self) -> Summarizer:
+        if self._summarizer is None:
+            self._summarizer = self._make_summarizer()
+        return self._summarizer
+
+    @property
+    def loader(self):
+        """The sources (feedparser and the HTTP client are imported here: reading needs neither)."""
+        if self._loader is None:
+            from digest.sources import SourceLoader
+            from digest.sources.fetch import PoliteFetcher
+
+            self._loader = SourceLoader(
+                PoliteFetcher(self.settings.digest_contact, self.settings.digest_http_timeout,
+                              self.settings.digest_http_retries, self.settings.digest_arxiv_delay),
+                self.store.feed_state, self.store.save_feed_state)
+        return self._loader
+
     def _make_llm(self):
         if not self.settings.llm_enabled:
             return None
@@ -91,7 +127,7 @@ class DigestService:
         return LLMSummarizer(self.llm, self.settings)
 
     def use_classifier(self, choice: str) -> None:
-        self.classifier = self._make_classifier(choice)
+        self._classifier = self._make_classifier(choice)
 
     # --- days -----------------------------------------------------------------------------
     def today(self) -> date:
@@ -237,11 +273,11 @@ class DigestService:
         """Offline summaries written on an earlier UTC day (no key then, budget spent, LLM down)
         are re-composed once the LLM is available with a fresh daily budget; at most once a day,
         and cached categories cost nothing."""
-        if self.llm is None or not any(s.offline for s in digest.summaries):
+        if not any(s.offline for s in digest.summaries):
             return False
         composed = datetime.fromtimestamp(digest.created_at, tz=timezone.utc).date()
         today = self.clock().astimezone(timezone.utc).date()
-        return composed < today and self.llm.budget_left() > 0
+        return composed < today and self.llm is not None and self.llm.budget_left() > 0
 
     def _outdated(self, day: date) -> bool:
         """A day built while it was still running, now over: its sources have more papers."""
