@@ -805,8 +805,8 @@ class QAService:
     def _day_papers(self, day: date) -> DayPapers | None:
         """``day``'s papers as searched by ``_match_day``; the day read last is kept, keyed by
         when that day was built, since a thread asks many questions about one day."""
-        stamp = self._query("select built_at from day_builds where day = ?", [day.isoformat()])
-        key = (day, stamp[0][0] if stamp else None)
+        stamp = self._query("select built_at, pruned_at from day_builds where day = ?", [day.isoformat()])
+        key = (day, *(stamp[0] if stamp else ()))
         cached = self._day_cache
         if cached is not None and cached.key == key:
             return cached

@@ -186,13 +186,31 @@ class DigestService:
         provisional = self.clock() < self.end_of_day(day)
         self.store.save_day(day, collected.papers, labels, digest, provisional)  # one transaction
         self.store.prune()  # a build a day keeps the bookkeeping tables small
+        if self.settings.digest_keep_days > 0:
+            self.prune_days()
         self._log_digest(digest)
         return digest
+
+    def prune_days(self, keep_days: int | None = None) -> dict[str, int]:
+        """Retention: drop the papers (and their search-index rows) of days more than
+        ``keep_days`` (default DIGEST_KEEP_DAYS) before today; digests and posts stay."""
+        keep = self.settings.digest_keep_days if keep_days is None else keep_days
+        if keep <= 0:
+            return {"days": 0, "papers": 0}
+        removed = self.store.prune_days(self.today() - timedelta(days=keep))
+        if removed["days"]:
+            log.info("event=retention days=%d papers=%d keep_days=%d", removed["days"],
+                     removed["papers"], keep)
+        return removed
 
     def compose(self, day: date, language: str | None = None, progress: Progress | None = None,
                 extra_notes: list[str] | None = None) -> Digest:
         """Summarize and chart the stored papers of ``day`` in ``language`` (no fetching)."""
         labeled = self.store.day_papers(day)
+        if self.store.day_is_pruned(day):
+            raise NotFoundError(f"the papers of {day.isoformat()} were pruned "
+                                f"(DIGEST_KEEP_DAYS={self.settings.digest_keep_days}): its stored "
+                                "digest is kept as it is")
         if not labeled:
             raise NotFoundError(f"no papers stored for {day.isoformat()}: "
                                 f"run `digest build --date {day.isoformat()}`")
@@ -263,6 +281,9 @@ class DigestService:
             digest = self.store.load_digest(day, language)
             if digest is not None:
                 return digest
+            if self.store.day_is_pruned(day):  # its papers are gone: no digest can be composed
+                raise NotFoundError(f"no {language} digest for {day.isoformat()}, and its papers were "
+                                    f"pruned (DIGEST_KEEP_DAYS={self.settings.digest_keep_days})")
             if self.store.day_papers(day):
                 return self.compose(day, language)
             if build_missing:
@@ -277,7 +298,9 @@ class DigestService:
             return False
         composed = datetime.fromtimestamp(digest.created_at, tz=timezone.utc).date()
         today = self.clock().astimezone(timezone.utc).date()
-        return composed < today and self.llm is not None and self.llm.budget_left() > 0
+        if composed >= today or self.store.day_is_pruned(digest.day):  # pruned: kept as it is
+            return False
+        return self.llm is not None and self.llm.budget_left() > 0
 
     def _outdated(self, day: date) -> bool:
         """A day built while it was still running, now over: its sources have more papers."""
