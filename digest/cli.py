@@ -193,7 +193,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     path = Path(service.store.path)
     if args.vacuum:
         before = path.stat().st_size if path.exists() else 0
-        with service.store.lock:
+        with service.store.lock:  # merge the search index (drops what pruning marked), then rewrite
+            service.store.db.execute("insert into papers_fts(papers_fts) values('optimize')")
+            service.store.db.conn.commit()
             service.store.db.execute("VACUUM")
         after = path.stat().st_size if path.exists() else 0
         out.print(f"VACUUM: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB", markup=False)

@@ -58,7 +58,8 @@ RRF_K = 3.0
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25 constants
 MAX_UNITS = 12  # search units kept from one question (day-scoped)
 ARCHIVE_UNITS = 12  # over the archive, where each unit costs a pass over its stored papers
-DAY_RANGES = 4  # rowid ranges of a day searched through the index (the rest: in Python)
+MIN_RUN, MAX_RANGES = 8, 16  # rowid runs of a day's papers searched through the index, ...
+MAX_SCATTERED = 200  # ... the papers stored apart are matched in Python, up to this many
 ARCHIVE_WINDOW = 1000  # an archive-wide search ranks the newest papers matching any word (see
 ARCHIVE_PER_UNIT = 25  # _match_archive) and the newest matching each rare word (in at most
 RARE_SHARE = 0.01  # RARE_SHARE of papers), with word frequencies counted over the newest
@@ -413,6 +414,8 @@ class PorterStems:
         missing = [w for w in dict.fromkeys(words) if w not in cache]
         if missing:
             with self._lock:
+                if len(cache) > 200_000:
+                    cache.clear()
                 self._conn.execute("delete from words")
                 self._conn.executemany("insert into words(rowid, w) values (?, ?)",
                                        list(enumerate(missing, 1)))
@@ -421,9 +424,7 @@ class PorterStems:
                     found.setdefault(doc, term)
                 for i, w in enumerate(missing, 1):
                     cache[w] = found.get(i, w)
-                if len(cache) > 200_000:
-                    cache.clear()
-        return {w: cache[w] for w in words}
+        return {w: cache.get(w, w) for w in words}
 
 
 @dataclass(frozen=True)
@@ -447,11 +448,14 @@ class DayPapers:
         lengths = [t.count(" ") + a.count(" ") for t, a in zip(titles, abstracts)]
         position = {r[0]: i for i, r in enumerate(rows)}
         runs = _rowid_runs(sorted(position))
-        ranges = runs[:DAY_RANGES]
-        scattered = sorted(position[r] for r in position
-                           if not any(lo <= r <= hi for lo, hi in ranges))
+        ranges = [(lo, hi) for lo, hi, n in runs if n >= MIN_RUN][:MAX_RANGES]
+        apart = sorted(r for r in position if not any(lo <= r <= hi for lo, hi in ranges))
+        if len(apart) > MAX_SCATTERED:  # too many to read here: one index range over them all
+            ranges.append((apart[0], apart[-1]))
+            apart = []
         return cls(key, [r[1] for r in rows], (titles, abstracts), lengths,
-                   sum(lengths) / len(lengths), position, ranges, scattered)
+                   sum(lengths) / max(1, len(lengths)) or 1.0, position, ranges,
+                   [position[r] for r in apart])
 
 
 def _bm25(papers: DayPapers, tfs: list[dict[int, tuple[int, int]]], stats: list[tuple[int, int]],
@@ -472,8 +476,8 @@ def _bm25(papers: DayPapers, tfs: list[dict[int, tuple[int, int]]], stats: list[
     return [(papers.ids[i], -scores[i]) for i in ranked]
 
 
-def _rowid_runs(rowids: list[int], gap: int = 64) -> list[tuple[int, int]]:
-    """Sorted rowids -> (first, last) ranges with no hole wider than ``gap``, biggest first."""
+def _rowid_runs(rowids: list[int], gap: int = 64) -> list[tuple[int, int, int]]:
+    """Sorted rowids -> (first, last, how many) runs with no hole wider than ``gap``, biggest first."""
     runs: list[list[int]] = []
     for r in rowids:
         if runs and r - runs[-1][1] <= gap:
@@ -481,7 +485,7 @@ def _rowid_runs(rowids: list[int], gap: int = 64) -> list[tuple[int, int]]:
             runs[-1][2] += 1
         else:
             runs.append([r, r, 1])
-    return [(lo, hi) for lo, hi, _ in sorted(runs, key=lambda run: -run[2])]
+    return [(lo, hi, n) for lo, hi, n in sorted(runs, key=lambda run: -run[2])]
 
 
 def _prefix(stem: str) -> str:

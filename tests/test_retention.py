@@ -115,3 +115,18 @@ async def test_posts_stay_exactly_once_while_old_days_are_pruned(tmp_path):
     again = Scheduler(service, [poster], clock=clock, interval=60)
     report = await again.tick()
     assert report.due == 0 and poster.days("C1") == days
+
+
+def test_digest_prune_command_prunes_and_vacuums(tmp_path, monkeypatch, capsys):
+    clock, service = service_at(tmp_path, datetime(2024, 11, 21, 12, 0, tzinfo=UTC), digest_keep_days=0)
+    digest = service.build(date(2024, 11, 20))
+    uncited = 8 - len({p.arxiv_id for s in digest.summaries for p in s.papers})
+    service.store.close()
+    monkeypatch.setenv("DIGEST_DB", str(service.settings.digest_db))
+    assert cli(["prune"]) == 2  # DIGEST_KEEP_DAYS=0 keeps every day: said in one line
+    assert "nothing to prune" in capsys.readouterr().err
+    assert cli(["prune", "--keep-days", "1", "--vacuum"]) == 0  # today (2026+) - 1 > 2024-11-20
+    shown = capsys.readouterr().out
+    assert f"pruned {uncited} papers of 1 days older than 1 days" in shown and "VACUUM:" in shown
+    monkeypatch.setenv("DIGEST_LANGUAGE", "en")
+    assert cli(["show", "2024-11-20"]) == 0 and "RingCache" in capsys.readouterr().out
