@@ -1,6 +1,6 @@
 """A year of arXiv on one machine: thread questions over a big archive, and start-up times.
 
-    .venv/bin/python bench/bench_archive.py [--days 45] [--papers 1000] [--questions 150]
+    .venv/bin/python bench/bench_archive.py [--days 90] [--papers 1000] [--questions 150]
     .venv/bin/python bench/bench_archive.py --days 365 --keep /tmp/year.db   # the full year (~4 min fill)
 
 Fills a database with ``--days`` days of ``--papers`` papers each, every day built through the
@@ -125,7 +125,7 @@ def startup(args: list[str], env: dict, stdin: str | None = None, runs: int = 5)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--days", type=int, default=45, help="days in the big archive (365: a year)")
+    parser.add_argument("--days", type=int, default=90, help="days in the big archive (365: a year)")
     parser.add_argument("--papers", type=int, default=1000, help="papers per day")
     parser.add_argument("--questions", type=int, default=150, help="questions timed per setting")
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the big database at this path")

@@ -64,6 +64,7 @@ ARCHIVE_WINDOW = 1000  # an archive-wide search ranks the newest papers matching
 ARCHIVE_PER_UNIT = 25  # _match_archive) and the newest matching each rare word (in at most
 RARE_SHARE = 0.01  # RARE_SHARE of papers), with word frequencies counted over the newest
 ARCHIVE_SAMPLE = 50_000  # ARCHIVE_SAMPLE papers
+CLOSER_WINDOW, CLOSER_PER_UNIT = 200, 10  # the same, smaller, for the "closer elsewhere" pointer
 
 # --------------------------------------------------------------------------- messages
 
@@ -824,7 +825,8 @@ class QAService:
             self._day_cache = papers
         return papers
 
-    def _match_archive(self, units: list[tuple[str, ...]], limit: int) -> list[tuple[str, float]]:
+    def _match_archive(self, units: list[tuple[str, ...]], limit: int, window: int = ARCHIVE_WINDOW,
+                       per_unit: int = ARCHIVE_PER_UNIT) -> list[tuple[str, float]]:
         """BM25 over every stored paper, with bounded work: the candidates are the newest
         ARCHIVE_WINDOW papers matching any unit and the newest ARCHIVE_PER_UNIT matching each
         rare unit (a rare word reaches far back); each unit's document frequency is counted over
@@ -840,10 +842,10 @@ class QAService:
         counts = [self._query("select count(*) from papers_fts where papers_fts match ? and rowid > ?",
                               [phrase, since])[0][0] for _, phrase in items]
         newest = "select rowid from papers_fts where papers_fts match ? order by rowid desc limit ?"
-        found = {r for (r,) in self._query(newest, [" OR ".join(p for _, p in items), ARCHIVE_WINDOW])}
+        found = {r for (r,) in self._query(newest, [" OR ".join(p for _, p in items), window])}
         for (_, phrase), count in zip(items, counts):
             if count <= sample * RARE_SHARE:  # a rare word: its papers, however old, are candidates
-                found.update(r for (r,) in self._query(newest, [phrase, ARCHIVE_PER_UNIT]))
+                found.update(r for (r,) in self._query(newest, [phrase, per_unit]))
         if not found:
             return []
         rowids = sorted(found)
@@ -1042,9 +1044,10 @@ class QAService:
         return []
 
     def _strong_elsewhere(self, terms: Terms) -> list[Hit]:
-        """The best stored papers over the archive (bounded as in ``_match_archive``), for the
-        "closer elsewhere" pointer."""
-        best = [aid for aid, _ in self._match_archive(self._units(terms, archive=True), SHOWN)]
+        """The best stored papers over the archive (bounded as in ``_match_archive``, with a
+        smaller window), for the "closer elsewhere" pointer."""
+        best = [aid for aid, _ in self._match_archive(self._units(terms, archive=True), SHOWN,
+                                                      window=CLOSER_WINDOW, per_unit=CLOSER_PER_UNIT)]
         papers = self.store.get_papers(best)
         labels = self._labels(list(papers), None)
         query = self._query_stems(terms)
