@@ -8,8 +8,9 @@ citations, and an honest search-result answer when no LLM is available.
    0 = none) counts ``qa_requests`` over the last hour; a question that tries to change the
    bot's instructions is declined; an off-topic one is pointed back at the papers; a question
    about a paper that is not in the digest says so and offers the archive.
-2. **Retrieval** ranks the papers of that day's digest (``day_papers``) with FTS5 bm25 over
-   title (weighted) and abstract, fused with bm25 over the day's category summaries. "earlier",
+2. **Retrieval** ranks the papers of that day's digest (``day_papers``) with BM25 over title
+   (weighted) and abstract, fused with BM25 over the day's category summaries; it reads only
+   that day's part of the FTS5 index, never the whole archive (see ``_match_day``). "earlier",
    "last week", "이전 ..." widen it to every stored paper, and the answer says so. Korean words
    are mapped to English query terms through a small glossary and the taxonomy's aliases;
    Latin-script names in a Korean question ("Hymba", "SSM") are kept as they are.
@@ -57,13 +58,14 @@ SUMMARY_SHARE = 0.25  # weight of a category-summary match next to a paper's own
 RRF_K = 3.0
 BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25 constants
 MAX_UNITS = 12  # search units kept from one question (day-scoped)
-ARCHIVE_UNITS = 12  # over the archive, where each unit costs a pass over its stored papers
+ARCHIVE_UNITS = 12  # over the archive (fewer lost hit@3 in bench/eval_qa.py)
 MIN_RUN, MAX_RANGES = 8, 16  # rowid runs of a day's papers searched through the index, ...
 MAX_SCATTERED = 200  # ... the papers stored apart are matched in Python, up to this many
 ARCHIVE_WINDOW = 1000  # an archive-wide search ranks the newest papers matching any word (see
 ARCHIVE_PER_UNIT = 25  # _match_archive) and the newest matching each rare word (in at most
 RARE_SHARE = 0.01  # RARE_SHARE of papers), with word frequencies counted over the newest
 ARCHIVE_SAMPLE = 50_000  # ARCHIVE_SAMPLE papers
+SMALL_DAY = 200  # below this many papers, a day's word statistics come from the newest stored papers
 CLOSER_WINDOW, CLOSER_PER_UNIT = 200, 10  # the same, smaller, for the "closer elsewhere" pointer
 
 # --------------------------------------------------------------------------- messages
@@ -774,7 +776,21 @@ class QAService:
             return []
         tfs = self._day_tfs(units, papers)
         n = len(papers.ids)
-        return _bm25(papers, tfs, [(n, len(tf)) for tf in tfs], limit)
+        if n >= SMALL_DAY:
+            return _bm25(papers, tfs, [(n, len(tf)) for tf in tfs], limit)
+        # a few papers say little about how common a word is: count it over the newest stored ones
+        sample, counts = self._sample_counts([_fts_phrase(list(u)) for u in units])
+        return _bm25(papers, tfs, [(max(sample, n), max(c, len(tf))) for c, tf in zip(counts, tfs)], limit)
+
+    def _sample_counts(self, phrases: list[str]) -> tuple[int, list[int]]:
+        """How many of the newest ARCHIVE_SAMPLE stored papers there are, and contain each phrase
+        (bounded work, whatever the archive's size)."""
+        top = self._query("select max(rowid) from papers", [])[0][0] or 0
+        since = top - ARCHIVE_SAMPLE
+        sample = self._query("select count(*) from papers_fts_docsize where id > ?", [since])[0][0] or 1
+        counts = [self._query("select count(*) from papers_fts where papers_fts match ? and rowid > ?",
+                              [phrase, since])[0][0] if phrase != '""' else 0 for phrase in phrases]
+        return sample, counts
 
     def _day_tfs(self, units: list[tuple[str, ...]], papers: DayPapers) -> list[dict[int, tuple[int, int]]]:
         """For each unit, {paper index: (count in title, count in abstract)} over the day's
@@ -836,11 +852,7 @@ class QAService:
         items = [(u, p) for u, p in items if p != '""']
         if not items:
             return []
-        top = self._query("select max(rowid) from papers", [])[0][0] or 0
-        since = top - ARCHIVE_SAMPLE
-        sample = self._query("select count(*) from papers_fts_docsize where id > ?", [since])[0][0] or 1
-        counts = [self._query("select count(*) from papers_fts where papers_fts match ? and rowid > ?",
-                              [phrase, since])[0][0] for _, phrase in items]
+        sample, counts = self._sample_counts([phrase for _, phrase in items])
         newest = "select rowid from papers_fts where papers_fts match ? order by rowid desc limit ?"
         found = {r for (r,) in self._query(newest, [" OR ".join(p for _, p in items), window])}
         for (_, phrase), count in zip(items, counts):

@@ -20,11 +20,11 @@ UTC = timezone.utc
 FIXTURE = Path(__file__).parent / "fixtures" / "hf_small.json"
 
 
-def write_days(folder: Path, first: date, last: date) -> None:
-    """One Hugging Face list per day, the fixture's papers with ids of their own each day
-    (weekends: no papers)."""
+def write_days(folder: Path, first: date, last: date, copies: int = 1) -> None:
+    """One Hugging Face list per day, the fixture's papers (``copies`` times) with ids of their
+    own each day (weekends: no papers)."""
     folder.mkdir(parents=True, exist_ok=True)
-    papers = json.loads(FIXTURE.read_text("utf-8"))
+    papers = json.loads(FIXTURE.read_text("utf-8")) * copies
     day = first
     while day <= last:
         items = []
@@ -36,8 +36,8 @@ def write_days(folder: Path, first: date, last: date) -> None:
         day += timedelta(days=1)
 
 
-def service_at(tmp_path, now: datetime, **overrides):
-    write_days(tmp_path / "sources", date(2024, 11, 11), date(2024, 11, 30))
+def service_at(tmp_path, now: datetime, copies: int = 1, **overrides):
+    write_days(tmp_path / "sources", date(2024, 11, 11), date(2024, 11, 30), copies)
     clock = Clock(now)
     values = dict(digest_keep_days=3, digest_papers_per_category=1)
     values.update(overrides)
