@@ -78,17 +78,29 @@ class DigestService:
             self._llm = self._make_llm()
         return self._llm
 
+    @llm.setter
+    def llm(self, value) -> None:
+        self._llm = value
+
     @property
     def classifier(self) -> Classifier:
         if self._classifier is None:
             self._classifier = self._make_classifier(self.settings.digest_classifier)
         return self._classifier
 
+    @classifier.setter
+    def classifier(self, value: Classifier) -> None:
+        self._classifier = value
+
     @property
     def summarizer(self) -> Summarizer:
         if self._summarizer is None:
             self._summarizer = self._make_summarizer()
         return self._summarizer
+
+    @summarizer.setter
+    def summarizer(self, value: Summarizer) -> None:
+        self._summarizer = value
 
     @property
     def loader(self):
@@ -102,6 +114,10 @@ class DigestService:
                               self.settings.digest_http_retries, self.settings.digest_arxiv_delay),
                 self.store.feed_state, self.store.save_feed_state)
         return self._loader
+
+    @loader.setter
+    def loader(self, value) -> None:
+        self._loader = value
 
     def _make_llm(self):
         if not self.settings.llm_enabled:
