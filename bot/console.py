@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.rule import Rule
 from rich.text import Text
 
@@ -114,14 +113,16 @@ class ConsoleChat:
     def banner(self) -> None:
         self.console.print(Rule(self.ui["banner"]))
         self.say(self.ui["usage"], "dim")
-        llm = getattr(self.service, "llm", None)
-        if llm is not None and getattr(llm, "enabled", False):
-            self.say(self.ui["online"].format(model=llm.model), "dim")
+        settings = self.service.settings  # not service.llm: the openai SDK loads on first use
+        if settings.llm_enabled:
+            self.say(self.ui["online"].format(model=settings.digest_model), "dim")
         else:
             self.say(self.ui["offline"], "dim")
 
     def show_digest(self, digest: Digest, category: str | None) -> None:
         chart_line = self._write_chart(digest)
+        from rich.markdown import Markdown  # markdown-it: only when a digest is shown
+
         self.console.print(Markdown(_IMAGE.sub("", render_markdown(digest, category, chat=True), count=1)))
         if chart_line:  # a terminal cannot show the image: say where it is
             self.say(chart_line, "cyan")

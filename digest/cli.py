@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError, NoPapersError
@@ -59,6 +58,8 @@ def _progress():
     if not err_console.is_terminal:
         yield lambda stage: logging.getLogger("digest").info(stage)
         return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
         task = bar.add_task("starting")
@@ -197,10 +198,35 @@ def cmd_status(args: argparse.Namespace) -> int:
     return cli_status(args, lambda line: out.print(line, markup=False))
 
 
+def cmd_prune(args: argparse.Namespace) -> int:
+    """Retention: drop the papers of old days (digests and posts stay); VACUUM on request."""
+    service = _service(args)
+    keep = service.settings.digest_keep_days if args.keep_days is None else args.keep_days
+    if keep <= 0:
+        raise DigestError("nothing to prune: DIGEST_KEEP_DAYS is 0 (keep every day); "
+                          "set it or pass --keep-days N")
+    removed = service.prune_days(keep)
+    out.print(f"pruned {removed['papers']} papers of {removed['days']} days older than {keep} days "
+              "(their digests and the post records are kept)", markup=False)
+    path = Path(service.store.path)
+    if args.vacuum:
+        before = path.stat().st_size if path.exists() else 0
+        with service.store.lock:  # merge the search index (drops what pruning marked), then rewrite
+            service.store.db.execute("insert into papers_fts(papers_fts) values('optimize')")
+            service.store.db.conn.commit()
+            service.store.db.execute("VACUUM")
+        after = path.stat().st_size if path.exists() else 0
+        out.print(f"VACUUM: {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB", markup=False)
+    else:
+        out.print("The database file shrinks only after VACUUM: `digest prune --vacuum` "
+                  "(stop the bot first; it needs free disk about the file's size).", markup=False)
+    return 0
+
+
 COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
-    "subscriptions": cmd_subscriptions, "status": cmd_status,
+    "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
     "doctor": cmd_doctor,
 }
 
@@ -264,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("status", help="subscriptions with their last and next post, LLM budget today")
     sub.add_parser("doctor", help="check the LLM server: one real summary and one classification "
                                   "request, the replies, and advice")
+
+    pr = sub.add_parser("prune", help="drop the papers of days older than DIGEST_KEEP_DAYS "
+                                      "(digests and posts stay)")
+    pr.add_argument("--keep-days", type=int, metavar="N", help="default DIGEST_KEEP_DAYS")
+    pr.add_argument("--vacuum", action="store_true", help="then VACUUM to shrink the file")
     return parser
 
 

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     digest_http_retries: int = Field(3, ge=0, le=10)
     digest_arxiv_delay: float = Field(3.0, ge=0)
     digest_log_level: str = "INFO"
+    digest_keep_days: int = Field(0, ge=0)
     # --- LLM ---
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None

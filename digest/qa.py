@@ -8,8 +8,9 @@ citations, and an honest search-result answer when no LLM is available.
    0 = none) counts ``qa_requests`` over the last hour; a question that tries to change the
    bot's instructions is declined; an off-topic one is pointed back at the papers; a question
    about a paper that is not in the digest says so and offers the archive.
-2. **Retrieval** ranks the papers of that day's digest (``day_papers``) with FTS5 bm25 over
-   title (weighted) and abstract, fused with bm25 over the day's category summaries. "earlier",
+2. **Retrieval** ranks the papers of that day's digest (``day_papers``) with BM25 over title
+   (weighted) and abstract, fused with BM25 over the day's category summaries; it reads only
+   that day's part of the FTS5 index, never the whole archive (see ``_match_day``). "earlier",
    "last week", "이전 ..." widen it to every stored paper, and the answer says so. Korean words
    are mapped to English query terms through a small glossary and the taxonomy's aliases;
    Latin-script names in a Korean question ("Hymba", "SSM") are kept as they are.
@@ -27,10 +28,12 @@ import logging
 import math
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from digest import prompts
 from digest.i18n import language_name
@@ -53,6 +56,17 @@ HOUR = 3600.0
 TITLE_WEIGHT, ABSTRACT_WEIGHT = 2.0, 1.0
 SUMMARY_SHARE = 0.25  # weight of a category-summary match next to a paper's own match
 RRF_K = 3.0
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's bm25 constants
+MAX_UNITS = 12  # search units kept from one question (day-scoped)
+ARCHIVE_UNITS = 12  # over the archive (fewer lost hit@3 in bench/eval_qa.py)
+MIN_RUN, MAX_RANGES = 8, 16  # rowid runs of a day's papers searched through the index, ...
+MAX_SCATTERED = 200  # ... the papers stored apart are matched in Python, up to this many
+ARCHIVE_WINDOW = 1000  # an archive-wide search ranks the newest papers matching any word (see
+ARCHIVE_PER_UNIT = 25  # _match_archive) and the newest matching each rare word (in at most
+RARE_SHARE = 0.01  # RARE_SHARE of papers), with word frequencies counted over the newest
+ARCHIVE_SAMPLE = 50_000  # ARCHIVE_SAMPLE papers
+SMALL_DAY = 200  # below this many papers, a day's word statistics come from the newest stored papers
+CLOSER_WINDOW, CLOSER_PER_UNIT = 200, 10  # the same, smaller, for the "closer elsewhere" pointer
 
 # --------------------------------------------------------------------------- messages
 
@@ -305,6 +319,7 @@ def clean_question(text: str) -> tuple[str, bool]:
     return cut.rstrip() + " …", True
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     word = word.lower()
     for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s",
@@ -379,6 +394,154 @@ class Retrieval:
     terms: Terms | None = None
 
 
+# --------------------------------------------------------------------------- day-scoped matching
+
+_ALNUM = re.compile(r"[^\W_]")
+
+
+class PorterStems:
+    """Words -> their FTS5 ``porter unicode61`` tokens, from SQLite's own tokenizer (an
+    in-memory FTS5 table and its vocabulary), so that matching a day's papers here agrees with
+    what the archive's FTS5 index matches. Cached: a question has a few words, a day's papers
+    a few thousand distinct ones."""
+
+    def __init__(self):
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._conn.execute("create virtual table words using fts5(w, tokenize='porter unicode61')")
+        self._conn.execute("create virtual table tokens using fts5vocab(words, instance)")
+        self._lock = threading.Lock()
+        self._cache: dict[str, str] = {}
+
+    def stems(self, words) -> dict[str, str]:
+        cache = self._cache
+        missing = [w for w in dict.fromkeys(words) if w not in cache]
+        if missing:
+            with self._lock:
+                if len(cache) > 200_000:
+                    cache.clear()
+                self._conn.execute("delete from words")
+                self._conn.executemany("insert into words(rowid, w) values (?, ?)",
+                                       list(enumerate(missing, 1)))
+                found: dict[int, str] = {}
+                for term, doc in self._conn.execute("select term, doc from tokens order by doc, offset"):
+                    found.setdefault(doc, term)
+                for i, w in enumerate(missing, 1):
+                    cache[w] = found.get(i, w)
+        return {w: cache.get(w, w) for w in words}
+
+
+@dataclass(frozen=True)
+class DayPapers:
+    """One day's papers, ready for ``_match_day``: lower-cased texts, lengths in words, and the
+    rowid ranges that hold most of them (the rest, stored apart, are listed in ``scattered``)."""
+
+    key: tuple
+    ids: list[str]
+    lowered: tuple[list[str], list[str]]  # titles, abstracts (with a leading space)
+    lengths: list[int]
+    avg_length: float
+    position: dict[int, int]  # rowid -> index
+    ranges: list[tuple[int, int]]
+    scattered: list[int]  # indexes of papers outside ``ranges``
+
+    @classmethod
+    def of(cls, key: tuple, rows: list[tuple]) -> DayPapers:
+        titles = [" " + (t or "").lower() for _, _, t, _ in rows]
+        abstracts = [" " + (a or "").lower() for _, _, _, a in rows]
+        lengths = [t.count(" ") + a.count(" ") for t, a in zip(titles, abstracts)]
+        position = {r[0]: i for i, r in enumerate(rows)}
+        runs = _rowid_runs(sorted(position))
+        ranges = [(lo, hi) for lo, hi, n in runs if n >= MIN_RUN][:MAX_RANGES]
+        apart = sorted(r for r in position if not any(lo <= r <= hi for lo, hi in ranges))
+        if len(apart) > MAX_SCATTERED:  # too many to read here: one index range over them all
+            ranges.append((apart[0], apart[-1]))
+            apart = []
+        return cls(key, [r[1] for r in rows], (titles, abstracts), lengths,
+                   sum(lengths) / max(1, len(lengths)) or 1.0, position, ranges,
+                   [position[r] for r in apart])
+
+
+def _bm25(papers: DayPapers, tfs: list[dict[int, tuple[int, int]]], stats: list[tuple[int, int]],
+          limit: int) -> list[tuple[str, float]]:
+    """The ``limit`` best papers by BM25 (FTS5's formula and column weights; ``stats`` is each
+    unit's (papers counted, papers containing it)), as (arxiv_id, -score) like FTS5's rank."""
+    scores: dict[int, float] = {}
+    lengths, avg = papers.lengths, papers.avg_length or 1.0
+    for tf, (n, hits) in zip(tfs, stats):
+        if not tf:
+            continue
+        idf = math.log(1 + (n - hits + 0.5) / (hits + 0.5))
+        for i, (tt, ta) in tf.items():
+            d = TITLE_WEIGHT * tt + ABSTRACT_WEIGHT * ta
+            scores[i] = scores.get(i, 0.0) + idf * d * (BM25_K1 + 1) / (
+                d + BM25_K1 * (1 - BM25_B + BM25_B * lengths[i] / avg))
+    ranked = sorted(scores, key=lambda i: (-scores[i], papers.ids[i]))[:limit]
+    return [(papers.ids[i], -scores[i]) for i in ranked]
+
+
+def _rowid_runs(rowids: list[int], gap: int = 64) -> list[tuple[int, int, int]]:
+    """Sorted rowids -> (first, last, how many) runs with no hole wider than ``gap``, biggest first."""
+    runs: list[list[int]] = []
+    for r in rowids:
+        if runs and r - runs[-1][1] <= gap:
+            runs[-1][1] = r
+            runs[-1][2] += 1
+        else:
+            runs.append([r, r, 1])
+    return [(lo, hi, n) for lo, hi, n in sorted(runs, key=lambda run: -run[2])]
+
+
+def _prefix(stem: str) -> str:
+    """Every word with this Porter stem starts with the prefix (Porter rewrites at most the
+    stem's last letters: y->i, -ate, -ble, -ize, ...)."""
+    return stem if len(stem) <= 4 else stem[: max(4, len(stem) - 2)]
+
+
+def _unit_counts(rows: list[tuple[str, str, str]], keys: list[tuple[str, ...]],
+                 stemmer: PorterStems) -> tuple[list[list[tuple[int, int]]], list[int]]:
+    """For each unit (a tuple of Porter stems: a word or a phrase) its (title, abstract)
+    occurrence counts in each row, and each row's length in words. Only words that start like
+    a query stem are looked at (one regular expression), then checked by their Porter stem;
+    a phrase counts where its words follow each other with only separators between them."""
+    wanted = {s for key in keys for s in key}
+    lengths = [(t or "").count(" ") + (a or "").count(" ") + 2 for _, t, a in rows]
+    if not wanted:
+        return [[(0, 0)] * len(rows) for _ in keys], lengths
+    finder = re.compile(r"\b(?:" + "|".join(sorted({re.escape(_prefix(s)) for s in wanted},
+                                                     key=len, reverse=True)) + r")\w*")
+    texts = [((title or "").lower(), (abstract or "").lower()) for _, title, abstract in rows]
+    found = [[[(m.start(), m.end(), m.group()) for m in finder.finditer(text)] for text in pair]
+             for pair in texts]
+    stem = stemmer.stems({w for doc in found for col in doc for _, _, w in col})
+    tfs = [[(0, 0)] * len(rows) for _ in keys]
+    for i, doc in enumerate(found):
+        counts = []
+        for c, col in enumerate(doc):
+            toks = [(a, b, stem[w]) for a, b, w in col if stem[w] in wanted]
+            counts.append(_count_units(toks, keys, texts[i][c]))
+        for k in range(len(keys)):
+            tfs[k][i] = (counts[0][k], counts[1][k])
+    return tfs, lengths
+
+
+def _count_units(toks: list[tuple[int, int, str]], keys: list[tuple[str, ...]], text: str) -> list[int]:
+    if not toks:
+        return [0] * len(keys)
+    out = []
+    for key in keys:
+        if len(key) == 1:
+            out.append(sum(1 for t in toks if t[2] == key[0]))
+            continue
+        n = 0
+        for i in range(len(toks) - len(key) + 1):
+            if all(toks[i + j][2] == key[j] for j in range(len(key))) and all(
+                    _ALNUM.search(text[toks[i + j][1]:toks[i + j + 1][0]]) is None
+                    for j in range(len(key) - 1)):
+                n += 1
+        out.append(n)
+    return out
+
+
 # --------------------------------------------------------------------------- the service
 
 
@@ -391,6 +554,8 @@ class QAService:
         self.clock = clock
         self._vocab = self._taxonomy_vocab()  # every taxonomy word: never a "name"
         self._topics = self._taxonomy_vocab(keywords=False)  # category names and aliases
+        self._stemmer = PorterStems()
+        self._day_cache: DayPapers | None = None  # the day read last
 
     # --- entry point ------------------------------------------------------------------------
     def answer(self, question: str, day: date | None = None, history: list[tuple[str, str]] = (),
@@ -568,37 +733,167 @@ class QAService:
         return list(dict.fromkeys(names))
 
     def _match_papers(self, terms: Terms, day: date | None, limit: int = 60) -> list[tuple[str, float]]:
-        items = [_fts_phrase([w]) for w in terms.words] + [_fts_phrase(list(p)) for p in terms.phrases]
-        items += [_fts_phrase(_LATIN_WORD.findall(n.lower())) for n in terms.names
-                  if _ARXIV_ID.fullmatch(n) is None and _LATIN_WORD.findall(n)]
-        items = [i for i in dict.fromkeys(items) if i != '""']
+        """Papers matching ``terms``, best first: ``day``'s papers only (never the archive), or
+        the whole archive; an arXiv id typed in the question matches that paper directly."""
         ids = [n for n in terms.names if _ARXIV_ID.fullmatch(n)]
         out: list[tuple[str, float]] = []
-        if ids:  # an arXiv id typed in the question matches that paper directly
+        if ids:
             out += [(aid, -1e9) for aid in self._existing(ids, day)]
-        if not items:
-            return out
-        sql = (f"select p.arxiv_id, bm25(papers_fts, {TITLE_WEIGHT}, {ABSTRACT_WEIGHT}) as rank "
-               "from papers_fts join papers p on p.rowid = papers_fts.rowid where papers_fts match ?")
-        args: list = [" OR ".join(items)]
-        if day is not None:
-            sql += " and p.arxiv_id in (select arxiv_id from day_papers where day = ?)"
-            args.append(day.isoformat())
-        sql += " order by rank limit ?"
-        args.append(limit)
-        return out + [(aid, rank) for aid, rank in self._query(sql, args) if aid not in ids]
+        units = self._units(terms, archive=day is None)
+        if units:
+            ranked = self._match_day(units, day, limit) if day is not None else self._match_archive(units, limit)
+            out += [(aid, score) for aid, score in ranked if aid not in ids]
+        return out
 
-    def _match_summaries(self, terms: Terms, day: date) -> list[list[str]]:
-        items = [_fts_phrase([w], prefix=len(w) >= 4) for w in terms.words]
-        items += [_fts_phrase([h], prefix=True) for h in terms.hangul]
-        items = [i for i in dict.fromkeys(items) if not i.startswith('""')]
+    def _units(self, terms: Terms, archive: bool = False) -> list[tuple[str, ...]]:
+        """The question's search units (words, phrases, names), pruned before any search: one
+        per Porter stem (what FTS5 matches), generic research words dropped when at least two
+        other words remain, at most MAX_UNITS (ARCHIVE_UNITS over the archive)."""
+        words = [w for w in terms.words if w not in STOPWORDS]
+        multi = [tuple(p) for p in terms.phrases]
+        multi += [tuple(_LATIN_WORD.findall(n.lower())) for n in terms.names
+                  if _ARXIV_ID.fullmatch(n) is None]
+        stems = self._stemmer.stems([*words, *(w for p in multi for w in p)])
+        specific = [w for w in words if w not in GENERIC_TERMS and _stem(w) not in GENERIC_TERMS]
+        if len({stems[w] for w in specific}) >= 2:
+            words = specific
+        units: list[tuple[str, ...]] = []
+        seen: set[tuple[str, ...]] = set()
+        for unit in [(w,) for w in words] + [p for p in multi if p]:
+            key = tuple(stems[w] for w in unit)
+            if key not in seen:
+                seen.add(key)
+                units.append(unit)
+        return units[:ARCHIVE_UNITS if archive else MAX_UNITS]
+
+    def _match_day(self, units: list[tuple[str, ...]], day: date, limit: int) -> list[tuple[str, float]]:
+        """BM25 over ``day``'s papers only: the same formula and column weights as FTS5's bm25,
+        with the day's own statistics, computed here from which of the day's papers contain each
+        unit in their title and in their abstract. (FTS5's own bm25 reads, for its statistics,
+        every stored paper that contains a query word: its cost grows with the archive.)"""
+        papers = self._day_papers(day)
+        if papers is None:
+            return []
+        tfs = self._day_tfs(units, papers)
+        n = len(papers.ids)
+        if n >= SMALL_DAY:
+            return _bm25(papers, tfs, [(n, len(tf)) for tf in tfs], limit)
+        # a few papers say little about how common a word is: count it over the newest stored ones
+        sample, counts = self._sample_counts([_fts_phrase(list(u)) for u in units])
+        return _bm25(papers, tfs, [(max(sample, n), max(c, len(tf))) for c, tf in zip(counts, tfs)], limit)
+
+    def _sample_counts(self, phrases: list[str]) -> tuple[int, list[int]]:
+        """How many of the newest ARCHIVE_SAMPLE stored papers there are, and contain each phrase
+        (bounded work, whatever the archive's size)."""
+        top = self._query("select max(rowid) from papers", [])[0][0] or 0
+        since = top - ARCHIVE_SAMPLE
+        sample = self._query("select count(*) from papers_fts_docsize where id > ?", [since])[0][0] or 1
+        counts = [self._query("select count(*) from papers_fts where papers_fts match ? and rowid > ?",
+                              [phrase, since])[0][0] if phrase != '""' else 0 for phrase in phrases]
+        return sample, counts
+
+    def _day_tfs(self, units: list[tuple[str, ...]], papers: DayPapers) -> list[dict[int, tuple[int, int]]]:
+        """For each unit, {paper index: (count in title, count in abstract)} over the day's
+        papers. Which papers contain it comes from the FTS5 index limited to the rowid ranges
+        the day's papers occupy (a day's new papers are stored together, so this reads only the
+        day's part of each word's list); the counts are those of words starting like it.
+        Papers stored apart from the rest (first seen on an earlier day) are matched in Python."""
+        tfs: list[dict[int, tuple[int, int]]] = [{} for _ in units]
+        for k, unit in enumerate(units):
+            phrase = _fts_phrase(list(unit))
+            if phrase == '""':
+                continue
+            tf = tfs[k]
+            probe = " " + _prefix(self._stemmer.stems([unit[0]])[unit[0]])
+            titles, abstracts = papers.lowered
+            for lo, hi in papers.ranges:
+                for (rowid,) in self._query("select rowid from papers_fts where papers_fts match ? "
+                                            "and rowid between ? and ?", [phrase, lo, hi]):
+                    i = papers.position.get(rowid)
+                    if i is not None:  # FTS5 found it there; how often, and where, is counted here
+                        tt, ta = titles[i].count(probe), abstracts[i].count(probe)
+                        tf[i] = (tt, ta) if tt or ta else (0, 1)
+        if papers.scattered:
+            rows = [(papers.ids[i], papers.lowered[0][i], papers.lowered[1][i]) for i in papers.scattered]
+            keys = [tuple(self._stemmer.stems(list(u))[w] for w in u) for u in units]
+            counts, _ = _unit_counts(rows, keys, self._stemmer)
+            for k, tf in enumerate(counts):
+                for i, (tt, ta) in zip(papers.scattered, tf):
+                    if tt or ta:
+                        tfs[k][i] = (tt, ta)
+        return tfs
+
+    def _day_papers(self, day: date) -> DayPapers | None:
+        """``day``'s papers as searched by ``_match_day``; the day read last is kept, keyed by
+        when that day was built, since a thread asks many questions about one day."""
+        stamp = self._query("select built_at, pruned_at from day_builds where day = ?", [day.isoformat()])
+        key = (day, *(stamp[0] if stamp else ()))
+        cached = self._day_cache
+        if cached is not None and cached.key == key:
+            return cached
+        rows = self._query("select p.rowid, p.arxiv_id, p.title, p.abstract from day_papers d "
+                           "join papers p using (arxiv_id) where d.day = ? order by p.rowid",
+                           [day.isoformat()])
+        if not rows:
+            return None
+        papers = DayPapers.of(key, rows)
+        if stamp:
+            self._day_cache = papers
+        return papers
+
+    def _match_archive(self, units: list[tuple[str, ...]], limit: int, window: int = ARCHIVE_WINDOW,
+                       per_unit: int = ARCHIVE_PER_UNIT) -> list[tuple[str, float]]:
+        """BM25 over every stored paper, with bounded work: the candidates are the newest
+        ARCHIVE_WINDOW papers matching any unit and the newest ARCHIVE_PER_UNIT matching each
+        rare unit (a rare word reaches far back); each unit's document frequency is counted over
+        the newest ARCHIVE_SAMPLE papers. FTS5's bm25 would count it over the whole archive for
+        every question, and rank every paper that matches any word (both grow with the archive)."""
+        items = [(u, _fts_phrase(list(u))) for u in units]
+        items = [(u, p) for u, p in items if p != '""']
         if not items:
             return []
-        rows = self._query(
-            "select s.paper_ids, bm25(summaries_fts) as rank from summaries_fts "
-            "join summaries s on s.rowid = summaries_fts.rowid "
-            "where summaries_fts match ? and s.day = ? order by rank limit 20",
-            [" OR ".join(items), day.isoformat()])
+        sample, counts = self._sample_counts([phrase for _, phrase in items])
+        newest = "select rowid from papers_fts where papers_fts match ? order by rowid desc limit ?"
+        found = {r for (r,) in self._query(newest, [" OR ".join(p for _, p in items), window])}
+        for (_, phrase), count in zip(items, counts):
+            if count <= sample * RARE_SHARE:  # a rare word: its papers, however old, are candidates
+                found.update(r for (r,) in self._query(newest, [phrase, per_unit]))
+        if not found:
+            return []
+        rowids = sorted(found)
+        rows = self._query(f"select rowid, arxiv_id, title, abstract from papers where rowid in "
+                           f"({','.join('?' * len(rowids))}) order by rowid", rowids)
+        papers = DayPapers.of(("archive",), rows)
+        tfs = self._day_tfs([u for u, _ in items], papers)
+        return _bm25(papers, tfs, [(sample, max(c, 1 if tf else 0)) for c, tf in zip(counts, tfs)], limit)
+
+    def _match_summaries(self, terms: Terms, day: date) -> list[list[str]]:
+        """The paper groups of ``day``'s category summaries, best match first: BM25 over that
+        day's few summaries, read directly (an FTS5 search would rank every stored summary)."""
+        words = [(w, len(w) >= 4) for w in terms.words] + [(h, True) for h in terms.hangul]
+        words = [(w, prefix) for w, prefix in dict.fromkeys(words) if _ALNUM.search(w)]
+        if not words:
+            return []
+        stored = self._query("select paper_ids, category, text from summaries where day = ?",
+                             [day.isoformat()])
+        texts = [f"{category or ''} {text or ''}".lower() for _, category, text in stored]
+        lengths = [t.count(" ") + 1 for t in texts]
+        avg = sum(lengths) / max(1, len(texts))
+        scores = [0.0] * len(texts)
+        for w, prefix in words:
+            # a pattern that starts with the word itself is searched fast; the word start is checked here
+            finder = re.compile(re.escape(w.lower()) + (r"[^\W_]*" if prefix else r"(?![^\W_])"))
+            tf = [sum(1 for m in finder.finditer(t) if m.start() == 0 or not t[m.start() - 1].isalnum())
+                  for t in texts]
+            hits = sum(1 for n in tf if n)
+            if not hits:
+                continue
+            idf = math.log(1 + (len(texts) - hits + 0.5) / (hits + 0.5))
+            for i, n in enumerate(tf):
+                if n:
+                    scores[i] += idf * n * (BM25_K1 + 1) / (n + BM25_K1 * (1 - BM25_B + BM25_B * lengths[i] / avg))
+        order = sorted((i for i in range(len(texts)) if scores[i] > 0), key=lambda i: -scores[i])
+        rows = [(stored[i][0], -scores[i]) for i in order[:20]]
         seen: list[list[str]] = []
         for ids, _ in rows:
             group = json.loads(ids or "[]")
@@ -711,13 +1006,15 @@ class QAService:
         words = _LATIN_WORD.findall(name.lower())
         if not words:
             return []
+        if day is not None:  # the day's own papers, never a scan of the archive
+            papers = self._day_papers(day)
+            if papers is None:
+                return []
+            (tf,) = self._day_tfs([tuple(words)], papers)
+            return [papers.ids[i] for i in sorted(tf)][:5]
         sql = ("select p.arxiv_id from papers_fts join papers p on p.rowid = papers_fts.rowid "
                "where papers_fts match ?")
-        args: list = [_fts_phrase(words)]
-        if day is not None:
-            sql += " and p.arxiv_id in (select arxiv_id from day_papers where day = ?)"
-            args.append(day.isoformat())
-        return [r[0] for r in self._query(sql + " limit 5", args)]
+        return [r[0] for r in self._query(sql + " limit 5", [_fts_phrase(words)])]
 
     def _not_in_digest(self, names: list[str], day: date, count: int, lang: str,
                        notes: list[str]) -> Answer:
@@ -751,12 +1048,23 @@ class QAService:
         if len(query) < 2 or best >= 0.5:
             return []
         shown = {h.paper.arxiv_id for h in retrieval.hits}
-        for hit in self._retrieve(text, terms, day, True, []).hits[:SHOWN]:
+        for hit in self._strong_elsewhere(terms):
             if hit.paper.arxiv_id not in shown and hit.coverage >= max(0.67, best + 0.34):
                 when = hit.day.isoformat() if hit.day else "?"
                 return [message(lang, "closer_elsewhere", title=hit.paper.title, day=when,
                                 link=hit.paper.link)]
         return []
+
+    def _strong_elsewhere(self, terms: Terms) -> list[Hit]:
+        """The best stored papers over the archive (bounded as in ``_match_archive``, with a
+        smaller window), for the "closer elsewhere" pointer."""
+        best = [aid for aid, _ in self._match_archive(self._units(terms, archive=True), SHOWN,
+                                                      window=CLOSER_WINDOW, per_unit=CLOSER_PER_UNIT)]
+        papers = self.store.get_papers(best)
+        labels = self._labels(list(papers), None)
+        query = self._query_stems(terms)
+        return [Hit(papers[a], 0.0, (), *labels.get(a, (None, None)), coverage=_coverage(query, papers[a]))
+                for a in best if a in papers]
 
     def _elsewhere(self, hits: list[Hit], day: date, lang: str, notes: list[str]) -> Answer:
         lines = [message(lang, "no_match_day", day=day.isoformat()), message(lang, "archive_matches")]

@@ -10,27 +10,29 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import query as grammar
 from digest import select
-from digest.chart import render_chart
 from digest.classify import Classifier, KeywordClassifier
 from digest.config import Settings, get_settings
 from digest.errors import BadDateError, ConfigError, NoPapersError, NotFoundError, SourceError
 from digest.i18n import t
 from digest.models import Digest, DigestQuery
 from digest.query import EARLIEST_DAY
-from digest.sources import SourceLoader
-from digest.sources.fetch import PoliteFetcher
 from digest.store import Store
 from digest.summarize import ExtractiveSummarizer, Summarizer
 from digest.taxonomy import Taxonomy, load_taxonomy
 
+if TYPE_CHECKING:
+    from digest.sources import SourceLoader
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -56,18 +58,67 @@ class DigestService:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"DIGEST_TIMEZONE: unknown time zone {self.settings.digest_timezone!r}") from None
         self.clock = clock or (lambda: datetime.now(self.tz))
-        self.loader = loader or SourceLoader(
-            PoliteFetcher(self.settings.digest_contact, self.settings.digest_http_timeout,
-                          self.settings.digest_http_retries, self.settings.digest_arxiv_delay),
-            self.store.feed_state, self.store.save_feed_state)
-        self.llm = llm if llm is not None else self._make_llm()
+        self._loader = loader
+        # the LLM client, classifier and summarizer are made when first used: reading a stored
+        # digest (show, the console, /digest) then never imports the openai SDK
+        self._llm = llm if llm is not None else _UNSET
         self.offline_classifier = KeywordClassifier(self.taxonomy)
-        self.classifier = classifier or self._make_classifier(self.settings.digest_classifier)
-        self.summarizer = summarizer or self._make_summarizer()
+        if (self.settings.digest_classifier == "llm" and llm is None and classifier is None
+                and not self.settings.llm_enabled):
+            self._make_classifier("llm")  # a setting that cannot work fails now, with its message
+        self._classifier = classifier
+        self._summarizer = summarizer
         self._day_locks: dict[date, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
     # --- wiring ---------------------------------------------------------------------------
+    @property
+    def llm(self):
+        if self._llm is _UNSET:
+            self._llm = self._make_llm()
+        return self._llm
+
+    @llm.setter
+    def llm(self, value) -> None:
+        self._llm = value
+
+    @property
+    def classifier(self) -> Classifier:
+        if self._classifier is None:
+            self._classifier = self._make_classifier(self.settings.digest_classifier)
+        return self._classifier
+
+    @classifier.setter
+    def classifier(self, value: Classifier) -> None:
+        self._classifier = value
+
+    @property
+    def summarizer(self) -> Summarizer:
+        if self._summarizer is None:
+            self._summarizer = self._make_summarizer()
+        return self._summarizer
+
+    @summarizer.setter
+    def summarizer(self, value: Summarizer) -> None:
+        self._summarizer = value
+
+    @property
+    def loader(self):
+        """The sources (feedparser and the HTTP client are imported here: reading needs neither)."""
+        if self._loader is None:
+            from digest.sources import SourceLoader
+            from digest.sources.fetch import PoliteFetcher
+
+            self._loader = SourceLoader(
+                PoliteFetcher(self.settings.digest_contact, self.settings.digest_http_timeout,
+                              self.settings.digest_http_retries, self.settings.digest_arxiv_delay),
+                self.store.feed_state, self.store.save_feed_state)
+        return self._loader
+
+    @loader.setter
+    def loader(self, value) -> None:
+        self._loader = value
+
     def _make_llm(self):
         if not self.settings.llm_enabled:
             return None
@@ -92,7 +143,7 @@ class DigestService:
         return LLMSummarizer(self.llm, self.settings)
 
     def use_classifier(self, choice: str) -> None:
-        self.classifier = self._make_classifier(choice)
+        self._classifier = self._make_classifier(choice)
 
     # --- days -----------------------------------------------------------------------------
     def today(self) -> date:
@@ -148,6 +199,8 @@ class DigestService:
         provisional = self.clock() < self.end_of_day(day)
         self.store.save_day(day, collected.papers, labels, digest, provisional)  # one transaction
         self.store.prune()  # a build a day keeps the bookkeeping tables small
+        if self.settings.digest_keep_days > 0:
+            self.prune_days()
         self._log_digest(digest)
         return digest
 
@@ -165,11 +218,26 @@ class DigestService:
             notes.append(f"{stats['over_budget']} of {total} papers were classified offline: "
                          "the LLM budget was kept for the category summaries")
         return notes
+    def prune_days(self, keep_days: int | None = None) -> dict[str, int]:
+        """Retention: drop the papers (and their search-index rows) of days more than
+        ``keep_days`` (default DIGEST_KEEP_DAYS) before today; digests and posts stay."""
+        keep = self.settings.digest_keep_days if keep_days is None else keep_days
+        if keep <= 0:
+            return {"days": 0, "papers": 0}
+        removed = self.store.prune_days(self.today() - timedelta(days=keep))
+        if removed["days"]:
+            log.info("event=retention days=%d papers=%d keep_days=%d", removed["days"],
+                     removed["papers"], keep)
+        return removed
 
     def compose(self, day: date, language: str | None = None, progress: Progress | None = None,
                 extra_notes: list[str] | None = None) -> Digest:
         """Summarize and chart the stored papers of ``day`` in ``language`` (no fetching)."""
         labeled = self.store.day_papers(day)
+        if self.store.day_is_pruned(day):
+            raise NotFoundError(f"the papers of {day.isoformat()} were pruned "
+                                f"(DIGEST_KEEP_DAYS={self.settings.digest_keep_days}): its stored "
+                                "digest is kept as it is")
         if not labeled:
             raise NotFoundError(f"no papers stored for {day.isoformat()}: "
                                 f"run `digest build --date {day.isoformat()}`")
@@ -189,6 +257,8 @@ class DigestService:
         report(f"summarizing {len(work)} categories")
         summaries = self.summarizer.summarize_all(work, language)
         report("drawing the chart")
+        from digest.chart import render_chart  # matplotlib: only a build or compose draws
+
         chart = render_chart(counts, day, language)
         notes = list(extra_notes or [])
         if self.llm is None:
@@ -238,6 +308,9 @@ class DigestService:
             digest = self.store.load_digest(day, language)
             if digest is not None:
                 return digest
+            if self.store.day_is_pruned(day):  # its papers are gone: no digest can be composed
+                raise NotFoundError(f"no {language} digest for {day.isoformat()}, and its papers were "
+                                    f"pruned (DIGEST_KEEP_DAYS={self.settings.digest_keep_days})")
             if self.store.day_papers(day):
                 return self.compose(day, language)
             if build_missing:
@@ -248,11 +321,13 @@ class DigestService:
         """Offline summaries written on an earlier UTC day (no key then, budget spent, LLM down)
         are re-composed once the LLM is available with a fresh daily budget; at most once a day,
         and cached categories cost nothing."""
-        if self.llm is None or not any(s.offline for s in digest.summaries):
+        if not any(s.offline for s in digest.summaries):
             return False
         composed = datetime.fromtimestamp(digest.created_at, tz=timezone.utc).date()
         today = self.clock().astimezone(timezone.utc).date()
-        return composed < today and self.llm.budget_left() > 0
+        if composed >= today or self.store.day_is_pruned(digest.day):  # pruned: kept as it is
+            return False
+        return self.llm is not None and self.llm.budget_left() > 0
 
     def _outdated(self, day: date) -> bool:
         """A day built while it was still running, now over: its sources have more papers."""

@@ -18,9 +18,26 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-import sqlite_utils
-
 from digest.errors import ConfigError, StorageError
+
+
+def _import_sqlite_utils():
+    """sqlite-utils imports numpy when it is installed (matplotlib brings it), only to map numpy
+    types we never store; hiding it while sqlite-utils loads saves ~0.1 s on every start-up."""
+    import sys
+
+    hide = "numpy" not in sys.modules
+    if hide:
+        sys.modules["numpy"] = None  # type: ignore[assignment]  # "import numpy" -> ImportError
+    try:
+        import sqlite_utils
+    finally:
+        if hide:
+            del sys.modules["numpy"]
+    return sqlite_utils
+
+
+sqlite_utils = _import_sqlite_utils()
 from digest.models import CategorySummary, Classification, Digest, Paper
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -119,6 +136,14 @@ def _m007(db: sqlite_utils.Database) -> None:
 @migration("008_leases")
 def _m008(db: sqlite_utils.Database) -> None:
     db["leases"].create({"name": str, "owner": str, "expires_at": float}, pk="name")
+
+
+@migration("009_day_papers_by_paper_and_retention")
+def _m009(db: sqlite_utils.Database) -> None:
+    # "which digest was this paper in" (answers over the archive) without reading every day
+    db["day_papers"].create_index(["arxiv_id"], if_not_exists=True)
+    # when the papers of a day were pruned (DIGEST_KEEP_DAYS); its digest stays
+    db["day_builds"].add_column("pruned_at", float)
 
 
 def _encode(values: Iterable[str]) -> str:
@@ -349,7 +374,7 @@ class Store:
             db.execute("delete from summaries where day = ? and language != ?", [day.isoformat(), keep])
             db.execute("delete from digests where day = ? and language != ?", [day.isoformat(), keep])
             db["day_builds"].upsert({"day": day.isoformat(), "built_at": now,
-                                     "provisional": int(provisional)}, pk="day")
+                                     "provisional": int(provisional), "pruned_at": None}, pk="day")
             if digest is not None:
                 self._write_digest(db, digest)
 
@@ -435,6 +460,51 @@ class Store:
                 removed[table] = db.execute(f"delete from {table} where {column} < ?",  # noqa: S608
                                             [cutoff]).rowcount
         return removed
+
+    def prune_days(self, before: date, now: float | None = None) -> dict[str, int]:
+        """Retention (DIGEST_KEEP_DAYS): drop the papers, and so their search-index rows, of the
+        days before ``before``, keeping each day's digest whole (text, chart, and the papers
+        its summaries cite) and every post record. A paper also listed on a kept day stays.
+        One transaction per day, so a big first prune never holds the database for long."""
+        now = now or time.time()
+        with self.lock:
+            days = [r[0] for r in self.db.execute(
+                "select distinct d.day from day_papers d left join day_builds b on b.day = d.day "
+                "where d.day < ? and b.pruned_at is null order by d.day", [before.isoformat()])]
+            if not days:
+                return {"days": 0, "papers": 0}
+            cited = {i for (ids,) in self.db.execute("select paper_ids from summaries")
+                     for i in json.loads(ids or "[]")}
+        removed = 0
+        for day in days:
+            with self.transaction() as db:
+                ids = [r[0] for r in db.execute("select arxiv_id from day_papers where day = ?", [day])]
+                gone: list[str] = []
+                for chunk in range(0, len(ids), 500):
+                    part = ids[chunk:chunk + 500]
+                    marks = ",".join("?" * len(part))
+                    kept = {r[0] for r in db.execute(
+                        f"select arxiv_id from day_papers where day >= ? and arxiv_id in ({marks})",  # noqa: S608
+                        [before.isoformat(), *part])}
+                    gone += [i for i in part if i not in kept and i not in cited]
+                for chunk in range(0, len(gone), 500):
+                    part = gone[chunk:chunk + 500]
+                    marks = ",".join("?" * len(part))
+                    db.execute(f"delete from papers where arxiv_id in ({marks})", part)  # noqa: S608
+                    db.execute(f"delete from day_papers where day = ? and arxiv_id in ({marks})",  # noqa: S608
+                               [day, *part])
+                db.execute("insert into day_builds (day, built_at, provisional, pruned_at) "
+                           "values (?, ?, 0, ?) on conflict(day) do update set pruned_at = excluded.pruned_at",
+                           [day, now, now])
+                removed += len(gone)
+        return {"days": len(days), "papers": removed}
+
+    def day_is_pruned(self, day: date) -> bool:
+        """True when the papers of ``day`` were pruned (only those its digest cites are left)."""
+        with self.lock:
+            row = self.db.execute("select pruned_at from day_builds where day = ?",
+                                  [day.isoformat()]).fetchone()
+        return bool(row and row[0])
 
     # --- feed state (conditional GET) ---------------------------------------------------
     def feed_state(self, url: str) -> dict:
