@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     except DigestError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    configure_logging(settings.digest_log_level)
+    configure_logging(settings.digest_log_level, fmt=settings.digest_log_format)
     p = plan(settings)
     if not p.any:
         print(NO_TOKEN, file=sys.stderr)

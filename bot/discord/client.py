@@ -247,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             print("DISCORD_TOKEN is not set: create a bot in the Discord Developer Portal and put its "
                   "token in .env (see docs/discord.md).", file=sys.stderr)
             return 2
-        configure_logging(settings.digest_log_level)
+        configure_logging(settings.digest_log_level, fmt=settings.digest_log_format)
         configure_api(settings.discord_api_url)
         token = settings.discord_token.get_secret_value()
         if args.invite:

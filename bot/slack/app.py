@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = get_settings()
-        configure_logging(settings.digest_log_level)
+        configure_logging(settings.digest_log_level, fmt=settings.digest_log_format)
         if (args.date or args.force or args.language) and not args.post_now:
             raise ConfigError("--date, --language and --force go with --post-now CHANNEL_ID")
         if not secret(settings.slack_bot_token):
