@@ -56,12 +56,14 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: int, fmt: str = "text", stream=None) -> None:
-    """Replace the root handlers with one writing ``fmt`` (text or json) at ``level``."""
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    """One root handler writing ``fmt`` (text or json) at ``level``; like ``basicConfig``, no
+    handler is added where someone else (a test runner, an embedding app) installed one."""
     root = logging.getLogger()
-    for old in list(root.handlers):
-        if type(old) is logging.StreamHandler:  # ours or basicConfig's; leave pytest's alone
-            root.removeHandler(old)
-    root.addHandler(handler)
+    for old in [h for h in root.handlers if getattr(h, "digest_handler", False)]:
+        root.removeHandler(old)
+    if not root.handlers:
+        handler = logging.StreamHandler(stream)
+        handler.digest_handler = True
+        handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+        root.addHandler(handler)
     root.setLevel(level)
