@@ -31,6 +31,7 @@ CHECK_SECONDS = 3.0  # a check that hangs is a failing check
 class Health:
     def __init__(self) -> None:
         self.checks: dict[str, Check] = {}
+        self._last_failing: list[str] = []
 
     def add(self, name: str, check: Check) -> None:
         self.checks[name] = check
@@ -52,8 +53,12 @@ class Health:
         ok, parts = await self.report()
         failing = [f"{name}: {p['detail']}" for name, p in parts.items() if not p["ok"]]
         body = {"status": "ok" if ok else "failing", "failing": failing, "parts": parts}
-        if not ok:
-            log.warning("event=health_failing %s", "; ".join(failing))
+        if failing != self._last_failing:  # a line when it changes, not at every probe
+            if failing:
+                log.warning("event=health_failing %s", "; ".join(failing))
+            else:
+                log.info("event=health_ok")
+            self._last_failing = failing
         return web.Response(text=json.dumps(body, ensure_ascii=False), status=200 if ok else 503,
                             content_type="application/json")
 

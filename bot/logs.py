@@ -27,32 +27,33 @@ def configure_logging(level: str | int = "INFO", *, fmt: str = "text", stream=No
     quiet_reconnects()
 
 
-#: (logger, message start) of the SDKs' reconnect logs that carry a full traceback per attempt:
-#: slack_sdk's Socket Mode client (through bolt's logger) and discord.py's gateway loop.
-RECONNECT_LOGS = (("bot.slack.bolt", "Failed to connect"), ("slack_bolt", "Failed to connect"),
-                  ("discord.client", "Attempting a reconnect"))
+#: Loggers of the SDKs' reconnect loops: slack_sdk's Socket Mode client (through bolt's logger)
+#: and discord.py's gateway loop. Per attempt they log a full traceback, or a multi-line error.
+RECONNECT_LOGGERS = ("bot.slack.bolt", "slack_bolt", "discord.client")
+#: Said again by the caller, which counts the attempts (bot.slack.app, the SDK's monitor).
+REPEATED = ("Failed to retrieve WSS URL",)
 
 
 class OneLineReconnects(logging.Filter):
-    """An outage is one log line per reconnect attempt, with the cause, not a traceback each."""
-
-    def __init__(self, prefix: str):
-        super().__init__()
-        self.prefix = prefix
+    """An outage is one log line per reconnect attempt, with its cause, not a traceback each."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and str(record.msg).startswith(self.prefix):
+        text = str(record.msg)
+        if text.startswith(REPEATED) or (text.startswith("The session (") and "Reconnecting" in text):
+            return False  # the attempt's own line (failed, or "A new session ...") follows
+        if record.exc_info and ("connect" in text.lower()):
             err = record.exc_info[1]
             cause = f"{type(err).__name__}: {err}" if err is not None else ""
-            record.msg = f"event=reconnect logger={record.name} %s (cause: %s)"
-            record.args = (record.getMessage(), " ".join(cause.split()))
+            record.msg, record.args = "event=reconnect %s (cause: %s)", (record.getMessage(), cause)
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
+        if "\n" in record.getMessage():  # slack_sdk's errors carry the server's answer on a new line
+            record.msg, record.args = " ".join(record.getMessage().split()), ()
         return True
 
 
 def quiet_reconnects() -> None:
-    for name, prefix in RECONNECT_LOGS:
+    for name in RECONNECT_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, OneLineReconnects) for f in logger.filters):
-            logger.addFilter(OneLineReconnects(prefix))
+            logger.addFilter(OneLineReconnects())
