@@ -92,8 +92,9 @@ def bot_env(tmp_path, **extra) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("DIGEST_", "SLACK_", "DISCORD_", "OPENAI_"))
            and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-    env.update(DIGEST_DB=str(tmp_path / "bot.db"), DIGEST_OUT=str(tmp_path / "out"),
-               DIGEST_LOG_LEVEL="INFO", DIGEST_SOURCES=str(tmp_path / "none_{date}.json"), **extra)
+    env.update({"DIGEST_DB": str(tmp_path / "bot.db"), "DIGEST_OUT": str(tmp_path / "out"),
+                "DIGEST_LOG_LEVEL": "INFO", "DIGEST_SOURCES": str(tmp_path / "none_{date}.json"),
+                **extra})
     return env
 
 
