@@ -154,3 +154,39 @@ def constant(ok: bool, detail: str) -> Check:
         return ok, detail
 
     return check
+
+
+# --- the probe: ``python -m bot.health`` (Docker HEALTHCHECK, systemd, cron) ---------------------
+def probe(url: str | None = None, timeout: float = 5.0) -> int:
+    """GET ``/healthz`` of the local bot: exit 0 when healthy, 1 with the failing parts."""
+    import urllib.error
+    import urllib.request
+
+    if url is None:  # the port the bot serves /healthz on, from the same settings (.env too)
+        from digest.config import load_settings
+        from digest.errors import DigestError
+
+        try:
+            settings = load_settings()
+        except DigestError as err:
+            print(f"unhealthy: {err}")
+            return 1
+        url = f"http://127.0.0.1:{settings.digest_health_port or settings.port}{PATH}"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            body = json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        body = json.loads(err.read() or b"{}")
+        print("unhealthy: " + "; ".join(body.get("failing") or [f"HTTP {err.code}"]))
+        return 1
+    except (OSError, ValueError) as err:
+        print(f"unhealthy: no answer from {url} ({err})")
+        return 1
+    print("ok: " + ", ".join(f"{name} {part['detail']}" for name, part in body.get("parts", {}).items()))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(probe(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -204,7 +204,9 @@ async def serve(settings: Settings, p: Plan, args) -> int:
             health.add("scheduler", lease_check(lease))
             tasks["scheduler"] = asyncio.create_task(scheduler.run(stop, lease))
             closers.append(lambda: asyncio.to_thread(lease.release))
-        if p.slack != "http" and settings.digest_health_port is not None:
+        # Slack HTTP mode serves /healthz on PORT too; DIGEST_HEALTH_PORT is the same in every mode
+        if settings.digest_health_port is not None and not (
+                p.slack == "http" and settings.digest_health_port == port):
             health_runner, bound = await health.serve(args.host, settings.digest_health_port)
             print(f"health: http://{args.host}:{bound}/healthz", file=sys.stderr)
             closers.append(health_runner.cleanup)
