@@ -69,7 +69,7 @@ class Health:
         """A small server with only ``/healthz`` (when no HTTP app runs); the runner and port."""
         app = web.Application()
         self.install(app)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()

@@ -165,6 +165,8 @@ async def serve(settings: Settings, p: Plan, args) -> int:
                 from bot.slack.app import SlackBot
 
                 slack = SlackBot(service, client)  # /digest subscribe etc.: digest.subscriptions
+                if p.slack == "http":  # no connection to watch: Slack calls in
+                    health.add("slack", constant(True, "HTTP mode (auth.test ok at start)"))
                 tasks["slack"] = asyncio.create_task(slack.run(
                     http=p.slack == "http", host=args.host, port=port,
                     app_token=_secret(settings.slack_app_token), stop=stop, health=health))

@@ -179,7 +179,7 @@ def test_socket_mode_outage_at_start_backs_off_one_line_per_attempt_and_stops_at
     api = fake_slack.FakeSlack().start()
     api.fail("apps.connections.open", "internal_error", status=500, times=100)
     env = bot_env(tmp_path, SLACK_BOT_TOKEN=fake_slack.BOT_TOKEN, SLACK_APP_TOKEN=fake_slack.APP_TOKEN,
-                  SLACK_API_URL=api.api_url)
+                  SLACK_API_URL=api.api_url, DIGEST_LOG_FORMAT="json")
     proc = start("import sys; from bot.__main__ import main; sys.exit(main(['slack']))", env)
     try:
         until(lambda: len(api.api_calls("apps.connections.open")) >= 2, what="two attempts")
@@ -190,8 +190,32 @@ def test_socket_mode_outage_at_start_backs_off_one_line_per_attempt_and_stops_at
         api.stop()
     assert proc.returncode == 0 and seconds < SHUTDOWN_LIMIT, (seconds, err[-3000:])
     assert_clean(err)
-    attempts = [line for line in err.splitlines() if "event=slack_connect_failed" in line]
-    assert "attempt=1 retry_in=1s" in attempts[0] and "attempt=2 retry_in=2s" in attempts[1]
+    logs = [json.loads(line) for line in err.splitlines() if line.startswith("{")]  # JSON logs
+    attempts = [entry for entry in logs if entry["event"] == "slack_connect_failed"]
+    assert [(a["attempt"], a["retry_in"], a["level"]) for a in attempts[:2]] == [
+        ("1", "1s", "WARNING"), ("2", "2s", "WARNING")]
+    assert attempts[0]["cause"] == "internal_error" and attempts[0]["logger"] == "bot.slack.app"
+    assert all(line.startswith("{") or not line.startswith("20") for line in err.splitlines())
+
+
+def test_http_mode_serves_healthz_on_port_and_stops_within_10s(tmp_path):
+    api = fake_slack.FakeSlack().start()
+    port = free_port()
+    env = bot_env(tmp_path, SLACK_BOT_TOKEN=fake_slack.BOT_TOKEN, SLACK_SIGNING_SECRET="s3cret",
+                  SLACK_API_URL=api.api_url, PORT=str(port))
+    proc = start("import sys; from bot.__main__ import main; sys.exit(main())", env)
+    try:
+        status, body = until(lambda: (lambda r: r if r[0] == 200 else None)(healthz(port)),
+                             what="/healthz 200 on PORT")
+        assert set(body["parts"]) == {"database", "scheduler", "slack"}
+        api.stop()
+        seconds, err = terminate(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and seconds < SHUTDOWN_LIMIT, (seconds, err[-3000:])
+    assert f"Slack (HTTP mode, port {port})" in err
+    assert_clean(err)
 
 
 def test_a_wrong_slack_token_is_reported_at_start(tmp_path):

@@ -206,7 +206,8 @@ class SlackBot:
     async def serve_http(self, host: str = "0.0.0.0", port: int = 3000,
                          path: str = EVENTS_PATH, health: Health | None = None) -> tuple[web.AppRunner, int]:
         """Start serving Slack's requests; returns the runner (cleanup() stops it) and the port."""
-        runner = web.AppRunner(self.web_app(path, health), access_log=None)
+        runner = web.AppRunner(self.web_app(path, health), access_log=None,
+                               shutdown_timeout=DRAIN_SECONDS)  # requests in flight at SIGTERM
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
