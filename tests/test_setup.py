@@ -153,3 +153,44 @@ def test_json_logs_are_one_object_per_line_with_the_event_fields():
     except ValueError:
         record.exc_info = sys.exc_info()
     assert "ValueError" in json.loads(JsonFormatter().format(record))["exc"]
+
+
+def test_run_with_network_builds_the_newest_day_that_has_papers(tmp_path, capsys, monkeypatch):
+    """Today's list is still empty (early in the day): ``digest run`` builds yesterday's."""
+    import threading
+    from datetime import date, timedelta
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from digest.config import load_settings
+    from digest.service import DigestService
+
+    today = DigestService(load_settings()).today()
+    yesterday = (today - timedelta(days=1)).isoformat()
+    asked = []
+
+    class HF(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            day = self.path.rsplit("date=", 1)[1]
+            asked.append(day)
+            body = SAMPLE.read_bytes() if day == yesterday else b"[]"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HF)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("DIGEST_SOURCES", f"http://127.0.0.1:{server.server_address[1]}/api/daily_papers?date={{date}}")
+        assert main(["run"]) == 0
+    finally:
+        server.shutdown()
+    assert asked == [today.isoformat(), yesterday]
+    printed = capsys.readouterr()
+    assert f"for {yesterday}" in printed.out and "sample" not in printed.err
+    assert (tmp_path / "out" / f"digest_{yesterday}.md").is_file()
+    assert date.fromisoformat(yesterday) < today
