@@ -207,11 +207,15 @@ async def serve(settings: Settings, p: Plan, args) -> int:
             tasks["scheduler"] = asyncio.create_task(scheduler.run(stop, lease))
             closers.append(lambda: asyncio.to_thread(lease.release))
         # Slack HTTP mode serves /healthz on PORT too; DIGEST_HEALTH_PORT is the same in every mode
-        if settings.digest_health_port is not None and not (
+        if settings.digest_health_port and not (
                 p.slack == "http" and settings.digest_health_port == port):
-            health_runner, bound = await health.serve(args.host, settings.digest_health_port)
-            print(f"health: http://{args.host}:{bound}/healthz", file=sys.stderr)
-            closers.append(health_runner.cleanup)
+            try:
+                health_runner, bound = await health.serve(args.host, settings.digest_health_port)
+                print(f"health: http://{args.host}:{bound}/healthz", file=sys.stderr)
+                closers.append(health_runner.cleanup)
+            except OSError as err:  # a second bot on this host: no /healthz, the bot still runs
+                log.warning("event=health_unavailable port=%s cause=%s", settings.digest_health_port,
+                            err.strerror or err)
         rc = await _supervise(tasks, stop, closers)
         closers.clear()  # closed there, in order
         return rc

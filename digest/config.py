@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     digest_scheduler_interval: float = Field(30.0, gt=0)
     # --- deployment ---
     digest_log_format: str = "text"
-    digest_health_port: int | None = Field(None, ge=0, le=65535)
+    digest_health_port: int = Field(8080, ge=0, le=65535)
     port: int = Field(3000, ge=1, le=65535)
 
     @field_validator("digest_log_level")

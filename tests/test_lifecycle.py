@@ -38,6 +38,7 @@ class FreezingWebSocket:
         self.greet, self.on_text = greet, on_text
         self.frozen = threading.Event()
         self.connections = 0
+        self.open: list[web.WebSocketResponse] = []
         self.loop = asyncio.new_event_loop()
         ready = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
@@ -48,9 +49,9 @@ class FreezingWebSocket:
         asyncio.set_event_loop(self.loop)
         app = web.Application()
         app.router.add_get("/{tail:.*}", self.link)
-        self.runner = web.AppRunner(app)
+        self.runner = web.AppRunner(app, shutdown_timeout=1)
         self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.site = site = web.TCPSite(self.runner, "127.0.0.1", 0)
         self.loop.run_until_complete(site.start())
         self.url = f"ws://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/"
         ready.set()
@@ -60,6 +61,7 @@ class FreezingWebSocket:
         ws = web.WebSocketResponse(autoping=False)
         await ws.prepare(request)
         self.connections += 1
+        self.open.append(ws)
         if self.frozen.is_set():
             await asyncio.Event().wait()  # never greeted, never answered
         await ws.send_str(json.dumps(self.greet()))
@@ -75,6 +77,15 @@ class FreezingWebSocket:
 
     def freeze(self):
         self.frozen.set()
+
+    def shut_down(self):
+        """Close the open connections and the port: new connections are refused."""
+        async def down():
+            await self.site.stop()  # the port refuses from now on
+            for ws in self.open:
+                await asyncio.wait_for(ws.close(code=1001), 2)  # GOING_AWAY, as a restart sends
+
+        asyncio.run_coroutine_threadsafe(down(), self.loop).result(10)
 
     def close(self):
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -94,7 +105,7 @@ def bot_env(tmp_path, **extra) -> dict[str, str]:
            and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
     env.update({"DIGEST_DB": str(tmp_path / "bot.db"), "DIGEST_OUT": str(tmp_path / "out"),
                 "DIGEST_LOG_LEVEL": "INFO", "DIGEST_SOURCES": str(tmp_path / "none_{date}.json"),
-                **extra})
+                "DIGEST_HEALTH_PORT": "0", **extra})
     return env
 
 
@@ -267,9 +278,12 @@ def test_discord_bot_exits_within_10s_after_the_gateway_stops_answering(tmp_path
         status, body = until(lambda: (lambda r: r if r[0] == 200 else None)(healthz(health)),
                              what="/healthz 200")
         assert body["parts"]["discord"]["detail"].startswith("gateway connected")
-        stop_rest()  # REST refuses, the gateway goes silent
-        ws.freeze()
-        time.sleep(0.5)
+        stop_rest()  # REST refuses, the gateway goes away: reconnects fail
+        ws.shut_down()
+        status, body = until(lambda: (lambda r: r if r[0] == 503 else None)(healthz(health)),
+                             what="/healthz 503")
+        assert body["failing"][0].startswith("discord: gateway not connected")
+        time.sleep(2.5)  # discord.py's backoff: a few failed attempts
         seconds, err = terminate(proc)
     finally:
         if proc.poll() is None:
@@ -278,6 +292,9 @@ def test_discord_bot_exits_within_10s_after_the_gateway_stops_answering(tmp_path
     assert proc.returncode == 0, err[-3000:]
     assert seconds < SHUTDOWN_LIMIT, (seconds, err[-3000:])
     assert_clean(err)
+    attempts = [x for x in err.splitlines() if "event=reconnect" in x]  # one line per attempt
+    assert attempts and all("Attempting a reconnect in" in x and "(cause: " in x for x in attempts)
+    assert len([x for x in err.splitlines() if x.startswith("20")]) < 20  # no flood
 
 
 @pytest.mark.parametrize("args", [["--invite"], ["--sync"], ["--post-now", "123"], []])
