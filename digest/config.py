@@ -181,8 +181,10 @@ def warn_unknown(names) -> list[str]:
 
 
 def load_settings(**overrides) -> Settings:
-    """Build settings, turning a validation error into one readable line."""
-    path = env_file()
+    """Build settings, turning a validation error into one readable line. ``_env_file`` (as
+    pydantic-settings takes it) overrides the .env file; None: none at all."""
+    path = overrides.pop("_env_file") if "_env_file" in overrides else env_file()
+    path = Path(path) if path is not None else None
     from_file = _file_values(path)
     try:
         settings = Settings(_env_file=path, **overrides)

@@ -145,7 +145,10 @@ def terminate(proc: subprocess.Popen) -> tuple[float, str]:
         proc.kill()
         _, err = proc.communicate()
         raise AssertionError(f"still running 30 s after SIGTERM:\n{err[-3000:]}")
-    return time.monotonic() - sent, err
+    seconds = time.monotonic() - sent
+    if os.environ.get("SHOW_BOT_STDERR"):
+        print(f"\nSIGTERM -> exit: {seconds:.2f}s")
+    return seconds, err
 
 
 def assert_clean(err: str) -> None:
