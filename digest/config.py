@@ -153,15 +153,16 @@ def _file_values(path: Path | None) -> dict[str, str]:
     return {k.upper(): v for k, v in dotenv_values(path, encoding="utf-8").items() if v is not None}
 
 
-def _anchor_paths(settings: Settings, path: Path, from_file: dict[str, str]) -> None:
-    """Relative paths that came from the .env file (not the environment) -> beside that file."""
+def _anchor_paths(settings: Settings, path: Path, from_file: dict[str, str], given=()) -> None:
+    """Relative paths that came from the .env file (not the environment, not ``given`` as
+    arguments) -> beside that file."""
     folder = path.resolve().parent
     if folder == Path.cwd().resolve():
         return  # same meaning either way; keep the short relative paths in messages
     for name in PATH_SETTINGS:
         value = getattr(settings, name)
         if (value is not None and not value.is_absolute() and from_file.get(name.upper(), "").strip()
-                and name.upper() not in os.environ):
+                and name.upper() not in os.environ and name not in given):
             object.__setattr__(settings, name, folder / value)
 
 
@@ -194,7 +195,7 @@ def load_settings(**overrides) -> Settings:
         where = f" (in {path})" if path is not None and name in from_file else ""
         raise ConfigError(f"setting {name}: {first['msg']}{where}") from None
     if path is not None:
-        _anchor_paths(settings, path, from_file)
+        _anchor_paths(settings, path, from_file, overrides)
     _warn_once(tuple(sorted(set(os.environ) | set(from_file))))
     return settings
 
