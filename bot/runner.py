@@ -261,6 +261,12 @@ async def _supervise(tasks: dict[str, asyncio.Task], stop: asyncio.Event, closer
         except Exception as err:  # noqa: BLE001 - closing on the way out
             log.warning("event=close_failed cause=%s: %s", type(err).__name__, err,
                         exc_info=log.isEnabledFor(logging.DEBUG))
+    closed_ones = [t for t in tasks.values() if not t.done() and names[t] in ends_on_close]
+    if closed_ones:  # their client is closed: a reconnect backoff asleep has nothing left to do
+        _, asleep = await asyncio.wait(closed_ones, timeout=0.5)
+        for task in asleep:
+            task.cancel()
+        await asyncio.gather(*asleep, return_exceptions=True)
     pending = [t for t in tasks.values() if not t.done()]
     if pending:
         _, late = await asyncio.wait(pending, timeout=CLOSE_SECONDS)

@@ -106,7 +106,7 @@ def test_slack_manifests_socket_mode_and_http_mode():
 
 @pytest.mark.skipif(not os.environ.get("RUN_DOCKERFILE_TEST"),
                     reason="set RUN_DOCKERFILE_TEST=1 to run the Dockerfile's steps in a fresh venv "
-                           "(needs PyPI, ~2 min); no container engine can build the image here")
+                           "(needs PyPI, ~1.5 min)")
 def test_dockerfile_steps_in_a_fresh_venv(tmp_path):
     from test_lifecycle import fake_slack, free_port, until
 
