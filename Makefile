@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bot console bench clean
+.PHONY: run test digest bot console bench backup clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=python3.11)")'
@@ -13,11 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-run: $(STAMP)  ## build today's digest into ./out (offline defaults without OPENAI_API_KEY)
-	$(BIN)/digest build $(ARGS)
+run: $(STAMP)  ## build the newest day with papers into ./out; without network, the bundled sample day
+	$(BIN)/digest run $(ARGS)
 
 test: $(STAMP)  ## run the whole test suite (no network)
 	$(BIN)/pytest -q $(ARGS)
+
+digest: $(STAMP)  ## any digest command without activating .venv: make digest ARGS="show LLM"
+	$(BIN)/digest $(ARGS)
 
 bot: $(STAMP)  ## run every chat adapter whose token is set, and the scheduler
 	$(BIN)/python -m bot

@@ -22,6 +22,7 @@ import getpass
 import logging
 import re
 import sys
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -56,6 +57,7 @@ TEXT = {
         "building": "No digest stored yet: building the digest of {day} from DIGEST_SOURCES…",
         "auto_failed": "Could not build it ({why}): start with --source PATH --date D (e.g. "
                        "--source tests/fixtures/hf_small.json --date 2024-11-22).",
+        "building_day": "No digest of {day} stored: building it from DIGEST_SOURCES…",
         "chart": "Chart: {path}",
         "chart_failed": "Chart not written ({why}).",
         "thread": "Questions now go to the thread of the {day} digest.",
@@ -80,6 +82,7 @@ TEXT = {
         "building": "저장된 다이제스트가 없어 DIGEST_SOURCES 로 {day} 다이제스트를 만드는 중…",
         "auto_failed": "만들지 못했습니다 ({why}). --source PATH --date D 로 시작하세요 (예: "
                        "--source tests/fixtures/hf_small.json --date 2024-11-22).",
+        "building_day": "{day} 다이제스트가 없어 DIGEST_SOURCES 로 만드는 중…",
         "chart": "차트: {path}",
         "chart_failed": "차트를 저장하지 못했습니다 ({why}).",
         "thread": "이제 질문은 {day} 다이제스트의 스레드로 갑니다.",
@@ -186,7 +189,13 @@ class ConsoleChat:
         if query.kind in ("subscribe", "unsubscribe", "settings"):
             self.say(self.ui["subscriptions"], "yellow")
             return
-        reply = self.service.resolve(query, self.language)
+        # a day not stored yet is built, as Slack and Discord do (the question says which day)
+        build = query.kind in ("digest", "category") and query.day is not None
+        if (build and self.service.store.load_digest(query.day, self.language) is None
+                and not self.service.store.day_papers(query.day)):
+            self.say(self.ui["building_day"].format(day=query.day.isoformat()), "dim")
+        with _quiet_sources():
+            reply = self.service.resolve(query, self.language, build_missing=build)
         if reply.digest is not None:
             self.show_digest(reply.digest, reply.category)
             return
@@ -198,19 +207,14 @@ class ConsoleChat:
         """An empty store and no --source: build ``day`` from the configured sources (DIGEST_SOURCES),
         once; when that fails (offline, no papers) say so in one line, with the way out."""
         self.say(self.ui["building"].format(day=day.isoformat()), "dim")
-        sources = logging.getLogger("digest.sources")  # its retries and errors: the line below says it
-        level = sources.level
-        if not log.isEnabledFor(logging.DEBUG):
-            sources.setLevel(logging.CRITICAL)
         try:
-            digest = self.service.build(day, language=self.language)
+            with _quiet_sources():
+                digest = self.service.build(day, language=self.language)
         except Exception as err:  # noqa: BLE001 - offline, a bad source: one line, no traceback
             log.debug("console: building %s from DIGEST_SOURCES failed", day, exc_info=True)
             why = (" ".join(str(err).split()) or type(err).__name__)[:300]
             self.say(self.ui["auto_failed"].format(why=why), "yellow")
             return
-        finally:
-            sources.setLevel(level)
         self.say(self.ui["built"].format(day=digest.day.isoformat(), n=digest.total_papers,
                                          c=len(digest.counts)), "green")
         self.day = digest.day
@@ -224,6 +228,19 @@ class ConsoleChat:
             self.day = days[0] if days else None
         self.history += [("user", line), ("assistant", answer.text)]
         self.history = self.history[-HISTORY_TURNS:]
+
+
+@contextmanager
+def _quiet_sources():
+    """The sources' retries and errors while the console builds: its own line says what failed."""
+    sources = logging.getLogger("digest.sources")
+    level = sources.level
+    if not log.isEnabledFor(logging.DEBUG):
+        sources.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        sources.setLevel(level)
 
 
 def _lines(stream: TextIO, console: Console, prompt: str, interactive: bool):

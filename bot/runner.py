@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from dataclasses import dataclass, field
 
 from bot import posters as pacing
-from bot.logs import LOG_FORMAT, SECRET_LOGGERS, configure_logging  # noqa: F401 (re-exported)
+from bot.health import Health, constant, database_check, discord_check, lease_check
+from bot.logs import LOG_FORMAT, SECRET_LOGGERS, configure_logging, quiet_reconnects  # noqa: F401
 from bot.posters import DiscordPoster, SlackPoster
 from bot.scheduler import Scheduler
 from digest.config import Settings, get_settings
@@ -31,10 +31,12 @@ from digest.lease import Lease
 
 log = logging.getLogger("bot.runner")
 
-DRAIN_SECONDS = 30.0
+#: SIGTERM to exit stays under 10 s (Docker's and systemd's grace before SIGKILL): work in flight
+#: gets DRAIN_SECONDS, closing the clients and the rest CLOSE_SECONDS. A post cut short is
+#: ``pending`` in the ledger and reconciled at the next start (never posted twice).
+DRAIN_SECONDS = 5.0
+CLOSE_SECONDS = 2.0
 
-# At DEBUG these SDK loggers print request URLs and bodies: Slack ``response_url``s and Discord
-# interaction webhook URLs embed tokens. They never go below INFO, whatever DIGEST_LOG_LEVEL says.
 @dataclass
 class Plan:
     slack: str | None = None  # "socket" | "http" | "post-only"
@@ -88,8 +90,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="run one scheduler tick over REST (post what is due now, catch up) and exit")
     p.add_argument("--no-scheduler", action="store_true", help="serve commands only, post nothing")
     p.add_argument("--host", default="0.0.0.0", help="Slack HTTP mode address (default 0.0.0.0)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")),
-                   help="Slack HTTP mode port (default $PORT or 3000)")
+    p.add_argument("--port", type=int, default=None,
+                   help="Slack HTTP mode port (default PORT, 3000)")
     return p
 
 
@@ -100,11 +102,17 @@ def main(argv: list[str] | None = None) -> int:
     except DigestError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    configure_logging(settings.digest_log_level)
+    configure_logging(settings.digest_log_level, fmt=settings.digest_log_format)
     p = plan(settings)
     if not p.any:
         print(NO_TOKEN, file=sys.stderr)
         return 2
+    return run(settings, p, args)
+
+
+def run(settings: Settings, p: Plan, args) -> int:
+    """Say what starts, run it until SIGTERM/SIGINT; an expected failure is one line, exit 2."""
+    args.port = args.port or settings.port
     started = []
     if p.slack:
         started.append({"socket": "Slack (Socket Mode)", "http": f"Slack (HTTP mode, port {args.port})",
@@ -138,43 +146,49 @@ async def serve(settings: Settings, p: Plan, args) -> int:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    quiet_reconnects()
+    health = Health()
+    health.add("database", database_check(settings.digest_db))
     posters, tasks, closers = [], {}, []
-    if p.slack:
-        from bot.slack.client import make_client
-
-        client = make_client(settings)
-        pacing.pace_slack(client, pacing.SLACK_LIMITS)
-        posters.append(SlackPoster(client, service))
-        if not args.once and p.slack in ("socket", "http"):
-            from bot.slack.app import SlackBot
-
-            slack = SlackBot(service, client)  # /digest subscribe etc.: digest.subscriptions
-            tasks["slack"] = asyncio.create_task(slack.run(
-                http=p.slack == "http", host=args.host, port=args.port,
-                app_token=_secret(settings.slack_app_token), stop=stop))
-    if p.discord:
-        import discord
-
-        from bot.discord.client import DigestBot, configure_api
-
-        configure_api(settings.discord_api_url)
-        bot = DigestBot(service) if not args.once else discord.Client(
-            intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
-        try:
-            await bot.login(settings.discord_token.get_secret_value())
-        except discord.LoginFailure:
-            await bot.close()
-            print("Discord refused DISCORD_TOKEN (401): check the bot token in the Developer Portal.",
-                  file=sys.stderr)
-            return 2
-        pacing.pace_discord(bot.http, pacing.DISCORD_LIMITS)
-        posters.append(DiscordPoster(bot, service))
-        closers.append(bot.close)
-        if not args.once:
-            tasks["discord"] = asyncio.create_task(bot.connect(reconnect=True))
-    scheduler = Scheduler(service, posters)
-    lease = Lease(service.store, "scheduler", ttl=max(3 * settings.digest_scheduler_interval, 90.0))
+    port = getattr(args, "port", None) or settings.port
     try:
+        if p.slack:
+            from bot.slack.app import check_auth
+            from bot.slack.client import make_client
+
+            client = make_client(settings)
+            who = await check_auth(client)  # a wrong SLACK_BOT_TOKEN: one line now, exit 2
+            log.info("event=slack_auth_ok team=%s user=%s", who.get("team"), who.get("user"))
+            pacing.pace_slack(client, pacing.SLACK_LIMITS)
+            posters.append(SlackPoster(client, service))
+            if not args.once and p.slack in ("socket", "http"):
+                from bot.slack.app import SlackBot
+
+                slack = SlackBot(service, client)  # /digest subscribe etc.: digest.subscriptions
+                if p.slack == "http":  # no connection to watch: Slack calls in
+                    health.add("slack", constant(True, "HTTP mode (auth.test ok at start)"))
+                tasks["slack"] = asyncio.create_task(slack.run(
+                    http=p.slack == "http", host=args.host, port=port,
+                    app_token=_secret(settings.slack_app_token), stop=stop, health=health))
+            elif not args.once:
+                health.add("slack", constant(True, "Web API (auth.test ok at start)"))
+        if p.discord:
+            import discord
+
+            from bot.discord.client import DigestBot, configure_api, login
+
+            configure_api(settings.discord_api_url)
+            bot = DigestBot(service) if not args.once else discord.Client(
+                intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none())
+            closers.append(bot.close)
+            await login(bot, settings.discord_token.get_secret_value())  # one line if it fails
+            pacing.pace_discord(bot.http, pacing.DISCORD_LIMITS)
+            posters.append(DiscordPoster(bot, service))
+            if not args.once:
+                health.add("discord", discord_check(bot))
+                tasks["discord"] = asyncio.create_task(bot.connect(reconnect=True))
+        scheduler = Scheduler(service, posters)
+        lease = Lease(service.store, "scheduler", ttl=max(3 * settings.digest_scheduler_interval, 90.0))
         if args.once:
             if not lease.acquire():
                 holder = lease.holder()
@@ -189,16 +203,29 @@ async def serve(settings: Settings, p: Plan, args) -> int:
             print(f"due {report.due}: " + ", ".join(f"{n} {s}" for s, n in counts.items()), file=sys.stderr)
             return 1 if counts["failed"] else 0
         if not args.no_scheduler:
+            health.add("scheduler", lease_check(lease))
             tasks["scheduler"] = asyncio.create_task(scheduler.run(stop, lease))
             closers.append(lambda: asyncio.to_thread(lease.release))
-        return await _supervise(tasks, stop, closers)
+        # Slack HTTP mode serves /healthz on PORT too; DIGEST_HEALTH_PORT is the same in every mode
+        if settings.digest_health_port and not (
+                p.slack == "http" and settings.digest_health_port == port):
+            try:
+                health_runner, bound = await health.serve(args.host, settings.digest_health_port)
+                print(f"health: http://{args.host}:{bound}/healthz", file=sys.stderr)
+                closers.append(health_runner.cleanup)
+            except OSError as err:  # a second bot on this host: no /healthz, the bot still runs
+                log.warning("event=health_unavailable port=%s cause=%s", settings.digest_health_port,
+                            err.strerror or err)
+        rc = await _supervise(tasks, stop, closers)
+        closers.clear()  # closed there, in order
+        return rc
     finally:
         stop.set()
         for close in closers:
             try:
-                await close()
+                await asyncio.wait_for(close(), CLOSE_SECONDS)
             except Exception:  # noqa: BLE001 - closing on the way out
-                log.exception("event=close_failed")
+                log.warning("event=close_failed", exc_info=log.isEnabledFor(logging.DEBUG))
 
 
 async def _supervise(tasks: dict[str, asyncio.Task], stop: asyncio.Event, closers=(),
@@ -230,15 +257,22 @@ async def _supervise(tasks: dict[str, asyncio.Task], stop: asyncio.Event, closer
             await asyncio.wait(drain, timeout=DRAIN_SECONDS)
     for close in closers:  # after the drain: nothing in flight needs the sessions any more
         try:
-            await close()
-        except Exception:  # noqa: BLE001 - closing on the way out
-            log.exception("event=close_failed")
+            await asyncio.wait_for(close(), CLOSE_SECONDS)
+        except Exception as err:  # noqa: BLE001 - closing on the way out
+            log.warning("event=close_failed cause=%s: %s", type(err).__name__, err,
+                        exc_info=log.isEnabledFor(logging.DEBUG))
+    closed_ones = [t for t in tasks.values() if not t.done() and names[t] in ends_on_close]
+    if closed_ones:  # their client is closed: a reconnect backoff asleep has nothing left to do
+        _, asleep = await asyncio.wait(closed_ones, timeout=0.5)
+        for task in asleep:
+            task.cancel()
+        await asyncio.gather(*asleep, return_exceptions=True)
     pending = [t for t in tasks.values() if not t.done()]
     if pending:
-        _, late = await asyncio.wait(pending, timeout=DRAIN_SECONDS)
+        _, late = await asyncio.wait(pending, timeout=CLOSE_SECONDS)
         for task in late:
             log.warning("event=component_cancelled component=%s: not stopped within %gs",
-                        names[task], DRAIN_SECONDS)
+                        names[task], DRAIN_SECONDS + CLOSE_SECONDS)
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
     for name, task in tasks.items():  # nothing is lost: errors of parts that ended after the stop

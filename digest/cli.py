@@ -10,17 +10,18 @@ import argparse
 import errno
 import json
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
 from digest.config import load_settings
-from digest.errors import BadDateError, DigestError, NoPapersError
+from digest.errors import BadDateError, DigestError, NoPapersError, SourceError
 from digest.render import chart_filename, render_markdown, report_filename
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -81,6 +82,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     except NoPapersError as err:
         out.print(str(err))
         return 0
+    return _write(digest, folder)
+
+
+def _write(digest, folder: Path) -> int:
     report_path = folder / report_filename(digest.day)
     chart_path = folder / chart_filename(digest.day)
     for path, data in ((chart_path, digest.chart_png), (report_path, render_markdown(digest).encode())):
@@ -195,6 +200,7 @@ def cmd_subscriptions(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from digest.subscriptions import cli_status
 
+    out.print(f"Database: {load_settings().digest_db.resolve()}", markup=False)
     return cli_status(args, lambda line: out.print(line, markup=False))
 
 
@@ -223,17 +229,72 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- run, backup: the first command of a fresh clone, and the one that keeps the data ------------
+SAMPLE_DAY = date(2024, 11, 22)
+SAMPLE = Path(__file__).parent / "samples" / f"hf_daily_papers_{SAMPLE_DAY.isoformat()}.json"
+LOOKBACK_DAYS = 7  # Hugging Face lists nothing on weekends and early in the day
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``make run``: the newest day that has papers; with no source readable (no network), the
+    bundled sample day, said in one line, exit 0. ``--date``/``--source`` make it a plain build
+    (exit 2 when nothing can be read, as scripts expect of ``digest build``)."""
+    if args.date or args.source:
+        return cmd_build(args)
+    service = _service(args)
+    if service.llm is None:
+        err_console.print("No OPENAI_API_KEY set: using the offline classifier and extractive "
+                          "summaries (set it in .env for AI-written ones).")
+    folder = Path(args.out or service.settings.digest_out)
+    _check_writable(folder)
+    today, digest, reason = service.today(), None, None
+    with _progress() as report:
+        for back in range(LOOKBACK_DAYS):
+            try:
+                digest = service.build(today - timedelta(days=back), language=args.language,
+                                       progress=report)
+                break
+            except NoPapersError:
+                continue
+            except SourceError as err:
+                reason = str(err)
+                break
+        else:
+            reason = f"no papers in the last {LOOKBACK_DAYS} days from DIGEST_SOURCES"
+        if digest is None:
+            reason = reason.split(" (offline?")[0]
+            err_console.print(f"Built the bundled sample day {SAMPLE_DAY.isoformat()} ({SAMPLE.name}) "
+                              f"instead, because {reason}", markup=False, highlight=False)
+            digest = service.build(SAMPLE_DAY, sources=[str(SAMPLE)], language=args.language,
+                                   progress=report)
+    return _write(digest, folder)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from digest.backup import backup_database
+
+    source = load_settings().digest_db
+    folder = args.path.endswith(("/", os.sep))  # a folder that does not exist yet
+    if folder:
+        _check_writable(Path(args.path))
+    target = backup_database(source, Path(args.path))
+    out.print(f"Backed up {source} to {target} ({target.stat().st_size:,} bytes, integrity ok)",
+              markup=False)
+    return 0
+
+
 COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
-    "doctor": cmd_doctor,
+    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup,
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digest", description="Daily AI paper digests.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    parser.add_argument("--version", action="version", version=f"digest {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build a day's digest: DIR/digest_D.md and DIR/paper_D.png")
@@ -287,7 +348,17 @@ def build_parser() -> argparse.ArgumentParser:
         one.add_argument("platform", help="slack or discord")
         one.add_argument("channel", help="the channel ID")
 
-    sub.add_parser("status", help="subscriptions with their last and next post, LLM budget today")
+    sub.add_parser("status", help="the database in use, subscriptions with their last and next "
+                                  "post, LLM budget today")
+
+    r = sub.add_parser("run", help="build the newest day that has papers (make run); without "
+                                   "network, the bundled sample day")
+    for action in b._actions:  # the same options as build; --date/--source make it a plain build
+        if action.option_strings and action.dest != "help":
+            r._add_action(action)
+
+    k = sub.add_parser("backup", help="copy the database, consistently, while the bot runs")
+    k.add_argument("path", metavar="PATH", help="the backup file, or a folder (time-stamped name)")
     sub.add_parser("doctor", help="check the LLM server: one real summary and one classification "
                                   "request, the replies, and advice")
 
@@ -295,7 +366,36 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(digests and posts stay)")
     pr.add_argument("--keep-days", type=int, metavar="N", help="default DIGEST_KEEP_DAYS")
     pr.add_argument("--vacuum", action="store_true", help="then VACUUM to shrink the file")
+    _verbose_everywhere(sub)
     return parser
+
+
+def _verbose_everywhere(sub) -> None:
+    """``digest build -v`` as well as ``digest -v build`` (and below subcommands' actions)."""
+    for child in sub.choices.values():
+        child.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                           help="log debug details")
+        for action in child._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _verbose_everywhere(action)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("daily-ai-insights")
+    except PackageNotFoundError:
+        from digest import __version__
+
+        return __version__
+
+
+class _ReportedByTheCommand(logging.Filter):
+    """A failed source is printed by the command (``error:`` or ``warning:``): not twice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "digest.sources" and record.getMessage().startswith("source failed"))
 
 
 def register(name: str, handler: Handler) -> None:
@@ -323,9 +423,16 @@ def _storage_line(err: BaseException) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from digest.logs import configure
+
+    try:
+        fmt = load_settings().digest_log_format
+    except DigestError:
+        fmt = "text"  # the command reports the bad setting
+    configure(logging.DEBUG if args.verbose else logging.WARNING, fmt, sys.stderr)
+    if not args.verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_ReportedByTheCommand())
     try:
         return COMMANDS[args.command](args)
     except (DigestError, BadDateError) as err:

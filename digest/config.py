@@ -2,10 +2,18 @@
 
 Every field here must appear, commented, in ``.env.example`` (a test checks it). Field names are
 the environment variable names, lower-cased.
+
+An empty value (``DIGEST_TAXONOMY=`` as in ``.env.example``) means "the default", for every
+setting. Relative paths written in a ``.env`` file are relative to that file's folder, so cron
+running ``python -m bot --once`` from elsewhere (``DIGEST_ENV_FILE=/srv/digest/.env``) uses the
+same database as the bot.
 """
 
 from __future__ import annotations
 
+import difflib
+import logging
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,9 +24,18 @@ from digest.errors import ConfigError
 
 HF_DAILY_URL = "https://huggingface.co/api/daily_papers?date={date}"
 
+log = logging.getLogger(__name__)
+
+#: Variables read outside ``Settings`` (so not "unknown"): the .env file to use, and the folder of
+#: the real data used by benchmarks.
+OTHER_VARIABLES = {"DIGEST_ENV_FILE", "DIGEST_SHARED_DATA"}
+#: Settings that are paths: relative values from a .env file resolve against its folder.
+PATH_SETTINGS = ("digest_db", "digest_out", "digest_taxonomy")
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
 
     # --- engine ---
     digest_db: Path = Path("data/digest.db")
@@ -57,9 +74,14 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_api_url: str | None = None
     discord_message_content: bool = True
+    discord_application_id: int | None = None
     # --- subscriptions / scheduler ---
     digest_admins: str = ""
     digest_scheduler_interval: float = Field(30.0, gt=0)
+    # --- deployment ---
+    digest_log_format: str = "text"
+    digest_health_port: int = Field(8080, ge=0, le=65535)
+    port: int = Field(3000, ge=1, le=65535)
 
     @field_validator("digest_log_level")
     @classmethod
@@ -76,6 +98,14 @@ class Settings(BaseSettings):
         if not v:
             raise ValueError("must name a language, e.g. ko or en")
         return v.lower() if len(v) <= 3 else v
+
+    @field_validator("digest_log_format")
+    @classmethod
+    def _log_format(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in {"text", "json"}:
+            raise ValueError("must be text or json")
+        return v
 
     @field_validator("digest_classifier")
     @classmethod
@@ -104,14 +134,76 @@ class Settings(BaseSettings):
         return {a.strip() for a in self.digest_admins.split(",") if a.strip()}
 
 
+def env_file() -> Path | None:
+    """The .env file settings come from: ``DIGEST_ENV_FILE``, else ``.env`` in the current folder."""
+    chosen = os.environ.get("DIGEST_ENV_FILE", "").strip()
+    if chosen:
+        path = Path(chosen).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"DIGEST_ENV_FILE: no such file {chosen}")
+        return path
+    default = Settings.model_config.get("env_file")
+    return Path(default) if default and Path(default).is_file() else None
+
+
+def _file_values(path: Path | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    from dotenv import dotenv_values
+
+    return {k.upper(): v for k, v in dotenv_values(path, encoding="utf-8").items() if v is not None}
+
+
+def _anchor_paths(settings: Settings, path: Path, from_file: dict[str, str], given=()) -> None:
+    """Relative paths that came from the .env file (not the environment, not ``given`` as
+    arguments) -> beside that file."""
+    folder = path.resolve().parent
+    if folder == Path.cwd().resolve():
+        return  # same meaning either way; keep the short relative paths in messages
+    for name in PATH_SETTINGS:
+        value = getattr(settings, name)
+        if (value is not None and not value.is_absolute() and from_file.get(name.upper(), "").strip()
+                and name.upper() not in os.environ and name not in given):
+            object.__setattr__(settings, name, folder / value)
+
+
+def warn_unknown(names) -> list[str]:
+    """A warning per ``DIGEST_*`` name that is no setting, with the closest known name."""
+    known = sorted({n.upper() for n in Settings.model_fields} | OTHER_VARIABLES)
+    lines = []
+    for name in sorted({n.upper() for n in names}):
+        if not name.startswith("DIGEST_") or name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        lines.append(f"unknown setting {name} is ignored{hint}")
+    for line in lines:
+        log.warning(line)
+    return lines
+
+
 def load_settings(**overrides) -> Settings:
-    """Build settings, turning a validation error into one readable line."""
+    """Build settings, turning a validation error into one readable line. ``_env_file`` (as
+    pydantic-settings takes it) overrides the .env file; None: none at all."""
+    path = overrides.pop("_env_file") if "_env_file" in overrides else env_file()
+    path = Path(path) if path is not None else None
+    from_file = _file_values(path)
     try:
-        return Settings(**overrides)
+        settings = Settings(_env_file=path, **overrides)
     except ValidationError as err:
         first = err.errors()[0]
         name = ".".join(str(p) for p in first["loc"]).upper()
-        raise ConfigError(f"setting {name}: {first['msg']}") from None
+        where = f" (in {path})" if path is not None and name in from_file else ""
+        raise ConfigError(f"setting {name}: {first['msg']}{where}") from None
+    if path is not None:
+        _anchor_paths(settings, path, from_file, overrides)
+    _warn_once(tuple(sorted(set(os.environ) | set(from_file))))
+    return settings
+
+
+@lru_cache(maxsize=8)
+def _warn_once(names: tuple[str, ...]) -> None:
+    warn_unknown(names)
 
 
 @lru_cache(maxsize=1)

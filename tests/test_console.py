@@ -146,3 +146,18 @@ def test_offline_without_source_says_how_to_start_in_one_line(capsys):
     assert "no digest stored yet" in shown  # the session goes on
     err = capsys.readouterr().err
     assert "Traceback" not in shown + err and "source failed" not in err
+
+
+def test_a_day_not_stored_is_built_like_slack_and_discord_do(monkeypatch, capsys):
+    """``/digest 2024-11-22`` with nothing stored builds that day from DIGEST_SOURCES ({date}
+    filled in), saying so in the chat's language; offline, one line says why it could not."""
+    sample = ROOT / "digest" / "samples" / "hf_daily_papers_{date}.json"
+    monkeypatch.setenv("DIGEST_SOURCES", f"hf:{sample}")
+    shown = run(["/digest 2024-11-22", "/digest LLM 2024-11-21"])  # ko, the default
+    assert "2024-11-22 다이제스트가 없어 DIGEST_SOURCES 로 만드는 중" in shown
+    assert "Daily Artificial Intelligence Insights : Papers" in shown and "2024-11-22" in shown
+    after = shown[shown.index("/digest LLM 2024-11-21"):]  # no file for that day: one line, goes on
+    assert "2024-11-21 다이제스트가 없어" in after and "no such file" in after
+    again = run(["/digest 2024-11-22"], "--language", "en")  # stored now (ko): composed, no build line
+    assert "building it" not in again and "Daily Artificial Intelligence Insights" in again
+    assert "Traceback" not in shown + again + capsys.readouterr().err

@@ -51,3 +51,27 @@ def test_every_cli_command_is_in_the_readme():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     missing = [name for name in sub.choices if f"digest {name}" not in readme]
     assert not missing, f"document in README: {missing}"
+
+
+def test_readme_names_the_shipped_sample_how_to_call_digest_and_the_default_language():
+    readme = (ROOT / "README.md").read_text()
+    samples = re.findall(r"digest/samples/(hf_daily_papers_[\d-]+\.json)", readme)
+    assert samples and all((ROOT / "digest" / "samples" / name).is_file() for name in samples)
+    assert "path/to/" not in readme  # no placeholder where a real file ships
+    assert ". .venv/bin/activate" in readme and 'make digest ARGS="' in readme
+    assert re.search(r"^digest: ", (ROOT / "Makefile").read_text(), re.M)
+    top = readme[:readme.index("## The two commands")]
+    assert "Korean by default" in top and "DIGEST_LANGUAGE=en" in top
+    assert "docs/deploy.md" in readme
+
+
+def test_env_example_parses_as_the_defaults(monkeypatch):
+    """Loaded as a .env file, the example gives exactly the defaults (no typo, no empty path)."""
+    from dotenv import dotenv_values
+
+    monkeypatch.delenv("DIGEST_DB")
+    monkeypatch.delenv("DIGEST_OUT")
+    values = {k.lower(): v for k, v in dotenv_values(ROOT / ".env.example").items() if v}
+    from_example = Settings(_env_file=None, **values)
+    defaults = Settings(_env_file=None)
+    assert from_example.model_dump() == defaults.model_dump()

@@ -147,3 +147,65 @@ async def test_a_platform_error_marks_the_note_failed_and_is_raised(tmp_path):
                         failure=lambda e: str(e) if isinstance(e, LookupError) else None)
     record = book.get("slack", "C9", DAY)
     assert record.state == "failed" and "channel_not_found" in record.detail
+
+
+# --- health checks and the one-line reconnect logs ------------------------------------------------
+async def test_lease_check_held_standby_lost_and_lapsed(tmp_path):
+    from bot.health import lease_check
+    from digest.lease import Lease
+
+    service = make_service(tmp_path, Clock(datetime(2024, 11, 24, tzinfo=timezone.utc)))
+    now = [1000.0]
+    ours = Lease(service.store, "scheduler", ttl=90, owner="us", clock=lambda: now[0])
+    theirs = Lease(service.store, "scheduler", ttl=90, owner="them", clock=lambda: now[0])
+    standby = lease_check(ours, clock=lambda: now[0])
+    assert await standby() == (False, "no process holds the scheduler lease (scheduler not running?)")
+    assert theirs.acquire()
+    assert await standby() == (True, "standing by: them posts")
+    now[0] += 200  # they died: nobody took over
+    ok, detail = await standby()
+    assert not ok and detail.startswith("lease of them lapsed 110s ago")
+    assert ours.acquire()
+    assert await standby() == (True, "lease held, expires in 90s")
+    now[0] += 120  # our scheduler stopped renewing
+    assert (await standby())[1] == "lease held but not renewed for 30s past its expiry"
+    assert theirs.acquire()  # and the other process took over
+    assert (await standby())[1].startswith("lease lost to them")
+
+
+def test_reconnect_tracebacks_become_one_line(caplog):
+    from bot.logs import quiet_reconnects
+
+    quiet_reconnects()
+    caplog.set_level(logging.INFO)
+    for attempt in range(3):
+        try:
+            raise ConnectionRefusedError(111, f"Connect call failed ('127.0.0.1', {attempt})")
+        except OSError:
+            logging.getLogger("discord.client").exception("Attempting a reconnect in %.2fs", 1.5)
+    logging.getLogger("bot.slack.bolt").error("Failed to retrieve WSS URL: The request failed\nThe "
+                                              "server responded with: {'ok': False}")
+    records = [r for r in caplog.records if r.name in ("discord.client", "bot.slack.bolt")]
+    assert len(records) == 3 and all(r.exc_info is None and r.levelname == "WARNING" for r in records)
+    assert records[0].getMessage() == ("event=reconnect Attempting a reconnect in 1.50s (cause: "
+                                       "ConnectionRefusedError: [Errno 111] Connect call failed "
+                                       "('127.0.0.1', 0))")
+    assert "Traceback" not in caplog.text
+
+
+async def test_a_part_that_ignores_the_stop_is_cancelled_within_the_budget(monkeypatch):
+    monkeypatch.setattr("bot.runner.DRAIN_SECONDS", 0.2)
+    monkeypatch.setattr("bot.runner.CLOSE_SECONDS", 0.2)
+    stop = asyncio.Event()
+
+    async def stuck():  # e.g. a connect loop to an unreachable platform
+        await asyncio.Event().wait()
+
+    async def slow_close():
+        await asyncio.sleep(60)
+
+    tasks = {"slack": asyncio.create_task(stuck())}
+    asyncio.get_running_loop().call_later(0.01, stop.set)
+    started = asyncio.get_running_loop().time()
+    assert await _supervise(tasks, stop, [slow_close]) == 0
+    assert asyncio.get_running_loop().time() - started < 1.0 and tasks["slack"].cancelled()

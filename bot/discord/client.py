@@ -20,6 +20,7 @@ import logging
 import sys
 from datetime import date, timedelta
 
+import aiohttp
 import discord
 from discord import app_commands
 
@@ -29,7 +30,7 @@ from bot.discord.post import PLATFORM, post_daily
 from bot.discord.threads import ThreadQA
 from digest.chat_state import ChatState
 from digest.config import Settings, load_settings
-from digest.errors import DigestError
+from digest.errors import ConfigError, DigestError
 from digest.posts import POSTED, PostLedger, PostRecord
 
 log = logging.getLogger(__name__)
@@ -174,13 +175,34 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-async def _login(client: discord.Client, token: str) -> bool:
+UNREACHABLE = (aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+async def login(client: discord.Client, token: str) -> None:
+    """Log in over REST; a refused token or an unreachable Discord is one line (ConfigError)."""
     try:
         await client.login(token)
-        return True
     except discord.LoginFailure:
-        print("Discord refused DISCORD_TOKEN (401): check the bot token in the Developer Portal.",
-              file=sys.stderr)
+        raise ConfigError("Discord refused DISCORD_TOKEN (401): check the bot token in the "
+                          "Developer Portal.") from None
+    except UNREACHABLE as err:
+        raise ConfigError(unreachable(err)) from None
+    except discord.HTTPException as err:
+        raise ConfigError(f"Discord answered {err.status} at login: {err.text or 'no details'}") from None
+
+
+def unreachable(err: BaseException) -> str:
+    detail = " ".join(str(err).split()) or "timeout"
+    return (f"Discord unreachable ({type(err).__name__}: {detail}); check the network or "
+            "DISCORD_API_URL")
+
+
+async def _login(client: discord.Client, token: str) -> bool:
+    try:
+        await login(client, token)
+        return True
+    except ConfigError as err:
+        print(err, file=sys.stderr)
         return False
 
 
@@ -243,11 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings()
+        if args.invite and settings.discord_application_id:  # no token, no network needed
+            print(invite_url(settings.discord_application_id))
+            return 0
         if settings.discord_token is None:
             print("DISCORD_TOKEN is not set: create a bot in the Discord Developer Portal and put its "
                   "token in .env (see docs/discord.md).", file=sys.stderr)
             return 2
-        configure_logging(settings.digest_log_level)
+        configure_logging(settings.digest_log_level, fmt=settings.digest_log_format)
         configure_api(settings.discord_api_url)
         token = settings.discord_token.get_secret_value()
         if args.invite:
@@ -264,15 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     except DigestError as err:
         print(err, file=sys.stderr)
         return 2
-    bot = DigestBot(service)
-    try:
-        bot.run(token, log_handler=None)
-    except discord.LoginFailure:
-        print("Discord refused DISCORD_TOKEN (401): check the bot token in the Developer Portal.",
-              file=sys.stderr)
+    except UNREACHABLE as err:  # --sync / --post-now after the login: one line, no traceback
+        print(unreachable(err), file=sys.stderr)
         return 2
-    except discord.PrivilegedIntentsRequired:
-        print("Discord refused the Message Content intent: enable it under Bot > Privileged Gateway "
-              "Intents, or set DISCORD_MESSAGE_CONTENT=false to answer only mentions.", file=sys.stderr)
-        return 2
-    return 0
+    # the gateway bot: the runner's process (signals, shutdown under 10 s, /healthz), no scheduler
+    from bot import runner
+
+    return runner.run(settings, runner.Plan(discord=True),
+                      argparse.Namespace(once=False, no_scheduler=True, host="0.0.0.0", port=None))

@@ -17,19 +17,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
-import signal
 import sys
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import date, timedelta
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.health import Health, database_check
 from bot.logs import configure_logging
 from bot.slack import commands, guard, render, threads
 from bot.slack.client import error_code, make_client, secret
@@ -44,7 +44,26 @@ from digest.service import DigestService, Reply
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-DRAIN_SECONDS = 30.0
+DRAIN_SECONDS = 5.0  # work in flight on SIGTERM; the whole shutdown stays under 10 s
+CLOSE_SECONDS = 2.0  # closing the Socket Mode connection of an unreachable Slack
+RECONNECT_MAX_SECONDS = 60.0
+#: Slack's answers to a token that will never work: stop at start, say which token.
+AUTH_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
+               "not_allowed_token_type", "invalid_token", "no_permission", "missing_scope"}
+
+
+async def check_auth(client: AsyncWebClient) -> dict:
+    """``auth.test`` at start: a wrong SLACK_BOT_TOKEN (or an unreachable Slack) is one line now,
+    not a failure at the first daily post."""
+    try:
+        return (await client.auth_test()).data
+    except SlackApiError as err:
+        code = error_code(err)
+        hint = " — check SLACK_BOT_TOKEN (xoxb-...)" if code in AUTH_ERRORS else ""
+        raise ConfigError(f"auth.test: {code}{hint}") from None
+    except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as err:
+        raise ConfigError(f"Slack unreachable (auth.test: {type(err).__name__}: "
+                          f"{' '.join(str(err).split()) or 'timeout'}); check the network or SLACK_API_URL") from None
 
 
 class _SameTokenNotice(logging.Filter):
@@ -174,21 +193,21 @@ class SlackBot:
                                 digest=digest)
 
     # --- transports -------------------------------------------------------------------------
-    def web_app(self, path: str = EVENTS_PATH) -> web.Application:
+    def web_app(self, path: str = EVENTS_PATH, health: Health | None = None) -> web.Application:
         """POST ``path`` guarded by ``bot.slack.guard`` (size, signature, shape) then routed by
-        bolt; GET /healthz."""
+        bolt; GET /healthz (``bot.health``: the process' checks; by default the database alone)."""
         application = guard.web_app(self.app, self.signing_secret, path)
-
-        async def healthz(request: web.Request) -> web.Response:
-            return web.Response(text="ok")
-
-        application.router.add_get("/healthz", healthz)
+        if health is None:
+            health = Health()
+            health.add("database", database_check(self.settings.digest_db))
+        health.install(application)
         return application
 
     async def serve_http(self, host: str = "0.0.0.0", port: int = 3000,
-                         path: str = EVENTS_PATH) -> tuple[web.AppRunner, int]:
+                         path: str = EVENTS_PATH, health: Health | None = None) -> tuple[web.AppRunner, int]:
         """Start serving Slack's requests; returns the runner (cleanup() stops it) and the port."""
-        runner = web.AppRunner(self.web_app(path), access_log=None)
+        runner = web.AppRunner(self.web_app(path, health), access_log=None,
+                               shutdown_timeout=DRAIN_SECONDS)  # requests in flight at SIGTERM
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
@@ -200,25 +219,96 @@ class SlackBot:
         return AsyncSocketModeHandler(self.app, app_token)
 
     async def run(self, *, http: bool = False, host: str = "0.0.0.0", port: int = 3000,
-                  app_token: str | None = None, stop: asyncio.Event | None = None) -> None:
-        """Serve until ``stop`` is set, then finish the work in flight (at most 30 s)."""
+                  app_token: str | None = None, stop: asyncio.Event | None = None,
+                  health: Health | None = None) -> None:
+        """Serve until ``stop`` is set, then finish the work in flight (at most DRAIN_SECONDS).
+
+        ``stop`` also ends a connection attempt to an unreachable Slack at once."""
         stop = stop or asyncio.Event()
         if http:
-            runner, _ = await self.serve_http(host, port)
+            runner, _ = await self.serve_http(host, port, health=health)
             closer = runner.cleanup
         else:
             if not app_token:
                 raise ConfigError("SLACK_APP_TOKEN is not set (Socket Mode needs it)")
-            handler = self.socket_mode(app_token)
-            await handler.connect_async()
-            log.info("Slack Socket Mode: connected")
-            closer = handler.close_async
+            self.handler = handler = self.socket_mode(app_token)
+            if health is not None:
+                health.add("slack", self.socket_health)
+            closer = lambda: self._close_socket(handler)  # noqa: E731
+            try:
+                if await self.connect_socket_mode(handler, stop):
+                    log.info("Slack Socket Mode: connected")
+            except BaseException:
+                await closer()
+                raise
         try:
             await stop.wait()
         finally:
             log.info("Slack: stopping (finishing the work in flight)")
             await closer()
             await self.drain(DRAIN_SECONDS)
+
+    async def connect_socket_mode(self, handler: AsyncSocketModeHandler, stop: asyncio.Event) -> bool:
+        """Open the Socket Mode connection; False if ``stop`` came first.
+
+        ``apps.connections.open`` is tried with exponential backoff (1 s to 60 s, one log line
+        per attempt); a refused app token ends the start with one line. Once connected,
+        slack_sdk reconnects by itself (one line per attempt, see ``bot.logs``)."""
+        client, delay, attempt = handler.client, 1.0, 0
+        while True:
+            attempt += 1
+            try:
+                client.wss_uri = await client.issue_new_wss_url()
+                break
+            except SlackApiError as err:
+                code = error_code(err)
+                if code in AUTH_ERRORS:
+                    raise ConfigError(f"apps.connections.open: {code} — check SLACK_APP_TOKEN "
+                                      "(xapp-..., scope connections:write)") from None
+                why = code
+            except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as err:
+                why = f"{type(err).__name__}: {' '.join(str(err).split())}"
+            log.warning("event=slack_connect_failed attempt=%d retry_in=%gs cause=%s", attempt,
+                        delay, why)
+            try:
+                await asyncio.wait_for(stop.wait(), delay)
+                return False
+            except asyncio.TimeoutError:
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+        connect = asyncio.create_task(handler.connect_async())
+        stopper = asyncio.create_task(stop.wait())
+        await asyncio.wait({connect, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
+        if not connect.done():
+            connect.cancel()
+            await asyncio.gather(connect, return_exceptions=True)
+            return False
+        connect.result()
+        return True
+
+    async def _close_socket(self, handler: AsyncSocketModeHandler) -> None:
+        """Close the Socket Mode client; an unreachable Slack gets CLOSE_SECONDS, then the
+        sockets are dropped (no "Unclosed client session" either way)."""
+        try:
+            await asyncio.wait_for(handler.close_async(), CLOSE_SECONDS)
+        except (asyncio.TimeoutError, Exception) as err:  # noqa: BLE001 - on the way out
+            log.info("Slack: Socket Mode close cut short (%s)", type(err).__name__)
+            client = handler.client
+            client.closed = True
+            for task in (client.message_processor, client.current_session_monitor,
+                         client.message_receiver):
+                if task is not None:
+                    task.cancel()
+            if client.aiohttp_client_session is not None:
+                await client.aiohttp_client_session.close()
+
+    async def socket_health(self) -> tuple[bool, str]:
+        handler = getattr(self, "handler", None)
+        if handler is None:
+            return False, "Socket Mode not started"
+        if await handler.client.is_connected():
+            return True, "Socket Mode connected"
+        return False, "Socket Mode not connected (reconnecting)"
 
 
 # --------------------------------------------------------------------------- command line
@@ -229,8 +319,8 @@ def _parser() -> argparse.ArgumentParser:
                                 description="Run the Slack app, or post a day's digest now.")
     p.add_argument("--http", action="store_true",
                    help="HTTP mode (needs SLACK_SIGNING_SECRET and a public URL) instead of Socket Mode")
-    p.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000),
-                   help="HTTP mode port (default $PORT or 3000)")
+    p.add_argument("--port", type=int, default=None,
+                   help="HTTP mode port (default PORT, 3000)")
     p.add_argument("--host", default="0.0.0.0", help="HTTP mode address (default 0.0.0.0)")
     p.add_argument("--post-now", metavar="CHANNEL_ID",
                    help="post the digest to this channel now (its ID, e.g. C0123456789) and exit")
@@ -253,6 +343,7 @@ async def post_now(settings: Settings, channel: str, day_text: str | None, langu
     # default: yesterday, the last complete day (today's is still half-filled), as the scheduler
     day = service.parse_day(day_text) if day_text else service.today() - timedelta(days=1)
     ledger, state = PostLedger(service.store), ChatState(service.store)
+    await check_auth(client)  # a wrong token or an unreachable Slack: one line, before anything
     before = ledger.get(PLATFORM, channel, day)
     record = await post_daily(client, service, ledger, state, channel, day, language, force)
     if before is not None and before == record:
@@ -267,24 +358,11 @@ async def post_now(settings: Settings, channel: str, day_text: str | None, langu
     return 0
 
 
-async def serve(settings: Settings, http: bool, host: str, port: int) -> None:
-    bot = SlackBot(DigestService(settings))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
-            pass
-    await bot.run(http=http, host=host, port=port, app_token=secret(settings.slack_app_token),
-                  stop=stop)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = get_settings()
-        configure_logging(settings.digest_log_level)
+        configure_logging(settings.digest_log_level, fmt=settings.digest_log_format)
         if (args.date or args.force or args.language) and not args.post_now:
             raise ConfigError("--date, --language and --force go with --post-now CHANNEL_ID")
         if not secret(settings.slack_bot_token):
@@ -297,10 +375,11 @@ def main(argv: list[str] | None = None) -> int:
         if not args.http and not secret(settings.slack_app_token):
             raise ConfigError("Socket Mode needs SLACK_APP_TOKEN (xapp-..., Basic Information -> "
                               "App-Level Tokens, scope connections:write), or run with --http")
-        asyncio.run(serve(settings, args.http, args.host, args.port))
-        return 0
     except DigestError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
+    # the runner's process: auth.test first, signals, shutdown under 10 s, /healthz; no scheduler
+    from bot import runner
+
+    return runner.run(settings, runner.Plan(slack="http" if args.http else "socket"),
+                      argparse.Namespace(once=False, no_scheduler=True, host=args.host, port=args.port))

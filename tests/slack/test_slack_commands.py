@@ -163,4 +163,4 @@ async def test_health_endpoint(slack):
 
     async with aiohttp.ClientSession() as session:
         async with session.get(slack.endpoint.replace("/slack/events", "/healthz")) as resp:
-            assert resp.status == 200 and await resp.text() == "ok"
+            assert resp.status == 200 and (await resp.json())["status"] == "ok"  # bot.health
