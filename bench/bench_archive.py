@@ -93,9 +93,9 @@ def pct(values: list[float], q: float) -> float:
 def time_questions(db: Path, day: date, questions: list[str], archive: bool) -> list[float]:
     """Milliseconds per question through QAService.answer (offline: the search-result answer)."""
     from digest.config import load_settings
-    from digest.qa import QAService
+    from digest.ask.service import QAService
     from digest.store import Store
-    from digest.taxonomy import load_taxonomy
+    from digest.classify.taxonomy import load_taxonomy
 
     settings = load_settings(digest_db=db, digest_language="en", openai_api_key=None,
                              digest_qa_per_user_per_hour=0)

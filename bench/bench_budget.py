@@ -34,8 +34,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 from common import hf_json, machine, real_papers  # noqa: E402
 from openai_stub import OpenAIStub, llm_settings  # noqa: E402
 
-from digest import llm_classify  # noqa: E402
-from digest.textrank import split_sentences  # noqa: E402
+from digest.classify import llm as llm_classify  # noqa: E402
+from digest.summarize.keyphrases import split_sentences  # noqa: E402
 
 DAY = date(2025, 3, 20)
 
@@ -57,7 +57,7 @@ def big_day(n: int) -> list[dict]:
 
 def run(n: int, latency: float, budget: int, old_policy: bool) -> dict:
     from digest.service import DigestService
-    from digest.usage import usage_report
+    from digest.llm.usage import usage_report
 
     papers = big_day(n)
     with tempfile.TemporaryDirectory() as tmp, OpenAIStub(latency=latency) as stub:

@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.classify import KeywordClassifier  # noqa: E402
+from digest.classify.keyword import KeywordClassifier  # noqa: E402
 from digest.models import Paper  # noqa: E402
-from digest.taxonomy import load_taxonomy  # noqa: E402
+from digest.classify.taxonomy import load_taxonomy  # noqa: E402
 
 TARGET = 5000.0
 

@@ -18,13 +18,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import hf_json, machine, real_papers  # noqa: E402
 
 T0 = time.perf_counter()
-from digest.classify import KeywordClassifier  # noqa: E402
+from digest.classify.keyword import KeywordClassifier  # noqa: E402
 from digest.config import load_settings  # noqa: E402
 from digest.models import Paper  # noqa: E402
 from digest.service import DigestService  # noqa: E402
 from digest.sources import parse  # noqa: E402
 from digest.store import Store  # noqa: E402
-from digest.taxonomy import load_taxonomy  # noqa: E402
+from digest.classify.taxonomy import load_taxonomy  # noqa: E402
 
 IMPORT_S = time.perf_counter() - T0
 

@@ -33,14 +33,14 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from openai_stub import OpenAIStub, llm_settings, tokens  # noqa: E402
 
-from digest import select  # noqa: E402
-from digest.classify import KeywordClassifier  # noqa: E402
-from digest.llm import LLM  # noqa: E402
-from digest.llm_classify import LLMClassifier  # noqa: E402
-from digest.llm_summarize import LLMSummarizer  # noqa: E402
+from digest.summarize import select  # noqa: E402
+from digest.classify.keyword import KeywordClassifier  # noqa: E402
+from digest.llm.client import LLM  # noqa: E402
+from digest.classify.llm import LLMClassifier  # noqa: E402
+from digest.summarize.llm import LLMSummarizer  # noqa: E402
 from digest.models import Paper  # noqa: E402
 from digest.store import Store  # noqa: E402
-from digest.taxonomy import load_taxonomy  # noqa: E402
+from digest.classify.taxonomy import load_taxonomy  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 DAY_300 = SHARED / "data/daily_lists/dw-dengwei_daily-arXiv_2025-03-20.jsonl"

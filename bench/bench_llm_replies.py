@@ -6,7 +6,7 @@
    openai SDK against the loopback stub (tests/real_replies.py): the share shown for their own
    papers, the share shown for another day's papers (should be low), the share rendered in our
    five-part layout, why the others fell back, and the mean requests per category (repairs
-   included). The same figures for the prompt-free check alone (digest.replies.check_summary),
+   included). The same figures for the prompt-free check alone (digest.summarize.replies.check_summary),
    and before the Korean glossary and loanword matching (English title words only), to show
    what each part of the grounding rule buys.
 2. The 300-paper LLM build of bench_llm.py at --latency s per call, once with model replies that
@@ -31,9 +31,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 from openai_stub import OpenAIStub, Reply, llm_settings  # noqa: E402
 from real_replies import load_records, papers_of, replay, other_index  # noqa: E402
 
-from digest import replies  # noqa: E402
-from digest.llm import LLM  # noqa: E402
-from digest.llm_summarize import LLMSummarizer  # noqa: E402
+from digest.summarize import replies  # noqa: E402
+from digest.llm.client import LLM  # noqa: E402
+from digest.summarize.llm import LLMSummarizer  # noqa: E402
 from digest.store import Store  # noqa: E402
 
 

@@ -27,12 +27,14 @@ sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from common import machine, require_shared  # noqa: E402
 
-from digest import lexicon, select, textrank  # noqa: E402
-from digest.classify import KeywordClassifier  # noqa: E402
+from digest import lexicon
+from digest.summarize import select
+from digest.summarize import keyphrases as textrank  # noqa: E402
+from digest.classify.keyword import KeywordClassifier  # noqa: E402
 from digest.i18n import strings, t  # noqa: E402
 from digest.sources import parse  # noqa: E402
-from digest.summarize import ExtractiveSummarizer  # noqa: E402
-from digest.taxonomy import load_taxonomy  # noqa: E402
+from digest.summarize.extractive import ExtractiveSummarizer  # noqa: E402
+from digest.classify.taxonomy import load_taxonomy  # noqa: E402
 
 QUOTE = re.compile(r"“(.+?)”")
 KEYWORD = re.compile(r"'([^'\n]+)'")

@@ -39,7 +39,7 @@ from bot.scheduler import Scheduler  # noqa: E402
 from common import machine  # noqa: E402
 from digest.config import load_settings  # noqa: E402
 from digest.service import DigestService  # noqa: E402
-from digest.subscriptions import Subscriptions  # noqa: E402
+from digest.deliver.subscriptions import Subscriptions  # noqa: E402
 from openai_stub import TEST_KEY, OpenAIStub  # noqa: E402
 from schedule_fixtures import HF_DAY, import_fakes  # noqa: E402
 

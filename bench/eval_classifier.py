@@ -27,9 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.classify import KeywordClassifier  # noqa: E402
+from digest.classify.keyword import KeywordClassifier  # noqa: E402
 from digest.models import Classification, Paper  # noqa: E402
-from digest.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
+from digest.classify.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 
 GOLD = ROOT / "bench" / "labels" / "classifier_gold.jsonl"
 NAIVE_TAXONOMY = ROOT / "bench" / "labels" / "naive_taxonomy.toml"

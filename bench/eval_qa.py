@@ -60,7 +60,7 @@ SEARCH_HEADS = ("Search result, not an AI answer", "AI 답변이 아닌 검색 �
 
 def evaluate(data: Path, labels: list[dict], setting: str = "day", verbose: bool = False) -> dict:
     from digest.config import Settings
-    from digest.qa import QAService
+    from digest.ask.service import QAService
     from digest.service import DigestService
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,7 +10,7 @@ latest), answered as in that digest's thread. ``/quit`` (or end of input) leaves
 With no ``--source`` and no digest stored yet, it builds yesterday's digest (or ``--date``'s)
 from DIGEST_SOURCES once; offline, it says so in one line and how to start from a file.
 
-The same grammar (``digest.query``) and the same service (``DigestService``) as the Slack and
+The same grammar (``digest.query.parse``) and the same service (``DigestService``) as the Slack and
 Discord adapters; digests are rendered from the report's Markdown with rich, and the chart is
 written to DIGEST_OUT (a terminal cannot show it) with its path printed.
 """
@@ -31,11 +31,11 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
-from digest import links
+from digest.present import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
-from digest.query import language_code, parse_query
-from digest.render import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
+from digest.query.parse import language_code, parse_query
+from digest.present.markdown import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
 
 log = logging.getLogger(__name__)
 

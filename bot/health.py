@@ -104,7 +104,7 @@ def database_check(path: Path) -> Check:
 
 
 def lease_check(lease, clock=time.time) -> Check:
-    """The scheduler's lease (``digest.lease.Lease``): held by this process and renewed in time,
+    """The scheduler's lease (``digest.deliver.lease.Lease``): held by this process and renewed in time,
     or held by another live process while this one stands by. Lost (held once, now another's or
     lapsed) or stale (nobody renews it) fails."""
     held_once = False

@@ -34,10 +34,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
-from digest.chat_state import ChatState
+from digest.store.chat_state import ChatState
 from digest.models import Digest
-from digest.posts import PostLedger, PostRecord
-from digest.subscriptions import is_complete
+from digest.deliver.ledger import PostLedger, PostRecord
+from digest.deliver.subscriptions import is_complete
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ a tick:
 4. logs every outcome (``event=post_ok`` / ``post_failed`` ...); one channel failing never stops
    the others, it is retried on a later tick with backoff (the same local day only).
 
-The exactly-once discipline lives in the ledger (``digest.posts``) and the adapters' post
+The exactly-once discipline lives in the ledger (``digest.deliver.ledger``) and the adapters' post
 functions: pending -> post with a findable marker -> posted; a pending record is reconciled
 before anything is posted again. The scheduler only decides *when* and *what*.
 """
@@ -30,8 +30,8 @@ from typing import Protocol
 
 from digest.errors import NoPapersError
 from digest.models import Digest
-from digest.posts import PostLedger, PostRecord
-from digest.subscriptions import (NO_PAPERS, Due, Subscriptions, empty_note, filter_digest,
+from digest.deliver.ledger import PostLedger, PostRecord
+from digest.deliver.subscriptions import (NO_PAPERS, Due, Subscriptions, empty_note, filter_digest,
                                   is_complete)
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class Scheduler:
     async def run(self, stop: asyncio.Event | None = None, lease=None) -> None:
         """Tick until ``stop`` is set; a failing tick is logged and the loop goes on.
 
-        With a ``lease`` (digest.lease.Lease), a tick runs only while this process holds it, so
+        With a ``lease`` (digest.deliver.lease.Lease), a tick runs only while this process holds it, so
         two bot processes on one database never both post; the other stands by.
         """
         stop = stop or asyncio.Event()

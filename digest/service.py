@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from digest import query as grammar
-from digest import select
-from digest.classify import Classifier, KeywordClassifier
+from digest.query import parse as grammar
+from digest.summarize import select
+from digest.classify.keyword import Classifier, KeywordClassifier
 from digest.config import Settings, get_settings
 from digest.errors import BadDateError, ConfigError, NoPapersError, NotFoundError, SourceError
 from digest.i18n import t
 from digest.models import Digest, DigestQuery
-from digest.query import EARLIEST_DAY
+from digest.query.parse import EARLIEST_DAY
 from digest.store import Store
-from digest.summarize import ExtractiveSummarizer, Summarizer
-from digest.taxonomy import Taxonomy, load_taxonomy
+from digest.summarize.extractive import ExtractiveSummarizer, Summarizer
+from digest.classify.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
     from digest.sources import SourceLoader
@@ -122,7 +122,7 @@ class DigestService:
     def _make_llm(self):
         if not self.settings.llm_enabled:
             return None
-        from digest.llm import LLM
+        from digest.llm.client import LLM
 
         return LLM(self.settings, self.store)
 
@@ -131,14 +131,14 @@ class DigestService:
             return self.offline_classifier
         if self.llm is None:
             raise ConfigError("--classifier llm needs OPENAI_API_KEY (or use --classifier keyword)")
-        from digest.llm_classify import LLMClassifier
+        from digest.classify.llm import LLMClassifier
 
         return LLMClassifier(self.llm, self.taxonomy, self.offline_classifier)
 
     def _make_summarizer(self) -> Summarizer:
         if self.llm is None:
             return ExtractiveSummarizer()
-        from digest.llm_summarize import LLMSummarizer
+        from digest.summarize.llm import LLMSummarizer
 
         return LLMSummarizer(self.llm, self.settings)
 
@@ -257,7 +257,7 @@ class DigestService:
         report(f"summarizing {len(work)} categories")
         summaries = self.summarizer.summarize_all(work, language)
         report("drawing the chart")
-        from digest.chart import render_chart  # matplotlib: only a build or compose draws
+        from digest.present.chart import render_chart  # matplotlib: only a build or compose draws
 
         chart = render_chart(counts, day, language)
         notes = list(extra_notes or [])
@@ -364,10 +364,10 @@ class DigestService:
                user: str = "", language: str | None = None):
         """Answer a question about the digest of ``day`` (default: latest) -> ``Answer``.
 
-        Delegates to ``digest.qa.QAService``: retrieval over that day's papers and summaries,
+        Delegates to ``digest.ask.service.QAService``: retrieval over that day's papers and summaries,
         the LLM when available, a search result otherwise; rate limits and guardrails apply.
         """
-        from digest.qa import QAService
+        from digest.ask.service import QAService
 
         if not hasattr(self, "_qa"):
             self._qa = QAService(self.store, self.taxonomy, self.settings, self.llm)

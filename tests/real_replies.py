@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.models import Paper
-from digest.taxonomy import Category
+from digest.classify.taxonomy import Category
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "llm_replies_real_dev.json"
 

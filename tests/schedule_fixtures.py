@@ -13,7 +13,7 @@ from pathlib import Path
 
 from digest.config import load_settings
 from digest.models import Digest
-from digest.posts import PostLedger, PostRecord
+from digest.deliver.ledger import PostLedger, PostRecord
 from digest.service import DigestService
 
 TESTS = Path(__file__).parent

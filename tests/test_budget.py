@@ -18,7 +18,7 @@ except ModuleNotFoundError:
     from tests.openai_stub import llm_settings, papers_in, stub  # noqa: F401
 
 from digest.service import DigestService
-from digest.usage import format_usage, usage_report
+from digest.llm.usage import format_usage, usage_report
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "daily_lists"
 REAL_DAY = DATA / "dw-dengwei_daily-arXiv_2025-03-20.jsonl"

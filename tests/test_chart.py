@@ -9,7 +9,7 @@ from datetime import date
 import matplotlib.image as mpimg
 from matplotlib import font_manager
 
-from digest.chart import korean_font_family, render_chart
+from digest.present.chart import korean_font_family, render_chart
 
 COUNTS = [("Security", 1), ("LLM", 5), ("Multimodal", 3), ("Computer Vision", 2)]
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.classify import KeywordClassifier, words
+from digest.classify.keyword import KeywordClassifier, words
 from digest.models import Classification, Paper
-from digest.taxonomy import load_taxonomy, parse_taxonomy
+from digest.classify.taxonomy import load_taxonomy, parse_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 

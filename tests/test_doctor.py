@@ -13,7 +13,7 @@ except ModuleNotFoundError:
 
 from digest.cli import main
 from digest.store import Store
-from digest.usage import usage_report
+from digest.llm.usage import usage_report
 
 
 def doctor(stub, monkeypatch, capsys, tmp_path, **overrides) -> tuple[int, str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.chat_state import ChatState
+from digest.store.chat_state import ChatState
 from digest.cli import main
 from digest.sources import parse
 from digest.sources.fields import ABSTRACT_MAX, TITLE_MAX

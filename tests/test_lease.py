@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from digest.lease import Lease
+from digest.deliver.lease import Lease
 from digest.store import Store
 
 

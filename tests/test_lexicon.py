@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from digest import lexicon, textrank
+from digest import lexicon
+from digest.summarize import keyphrases as textrank
 
 
 @pytest.mark.parametrize("phrase, why", [

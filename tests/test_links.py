@@ -1,4 +1,4 @@
-"""The one link policy (digest/links.py) that the report, the console, Slack and Discord share."""
+"""The one link policy (digest/present/links.py) that the report, the console, Slack and Discord share."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest import links
+from digest.present import links
 
 
 @pytest.mark.parametrize("text, plain, markdown", [

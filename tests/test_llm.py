@@ -1,4 +1,4 @@
-"""digest.llm against a stub OpenAI server on 127.0.0.1: the real openai SDK does the HTTP."""
+"""digest.llm.client against a stub OpenAI server on 127.0.0.1: the real openai SDK does the HTTP."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ try:  # tests/ is on sys.path (rootdir mode) or a package
 except ModuleNotFoundError:
     from tests.openai_stub import TEST_KEY, OpenAIStub, Reply, llm_settings, store, stub  # noqa: F401
 
-from digest.llm import LLM, BudgetExceeded, LLMError, LLMUnavailable, cache_key_for
+from digest.llm.client import LLM, BudgetExceeded, LLMError, LLMUnavailable, cache_key_for
 
 HELLO = [{"role": "user", "content": "Say hello."}]
 
@@ -256,7 +256,7 @@ def test_cache_key_for_is_stable_and_distinguishes_parts():
 
 
 def test_cut_off_and_runaway_replies_are_refused_only_when_the_caller_asks(stub, store):
-    from digest.llm import LLMError
+    from digest.llm.client import LLMError
 
     llm = LLM(llm_settings(stub), store)
     messages = [{"role": "user", "content": "hi"}]

@@ -11,11 +11,11 @@ try:  # tests/ is on sys.path (rootdir mode) or a package
 except ModuleNotFoundError:
     from tests.openai_stub import Reply, llm_settings, papers_in, store, stub  # noqa: F401
 
-from digest.classify import KeywordClassifier
-from digest.llm import LLM
-from digest.llm_classify import LLMClassifier, parse_labels
+from digest.classify.keyword import KeywordClassifier
+from digest.llm.client import LLM
+from digest.classify.llm import LLMClassifier, parse_labels
 from digest.models import Paper
-from digest.taxonomy import parse_taxonomy
+from digest.classify.taxonomy import parse_taxonomy
 
 TAXONOMY = parse_taxonomy("""
 [[category]]

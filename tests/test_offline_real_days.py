@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from digest import lexicon, select
-from digest.classify import KeywordClassifier
+from digest import lexicon
+from digest.summarize import select
+from digest.classify.keyword import KeywordClassifier
 from digest.i18n import t
 from digest.sources import parse
-from digest.summarize import ExtractiveSummarizer
-from digest.taxonomy import load_taxonomy
+from digest.summarize.extractive import ExtractiveSummarizer
+from digest.classify.taxonomy import load_taxonomy
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 QUOTE = re.compile(r"“(.+?)”")

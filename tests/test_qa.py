@@ -12,8 +12,8 @@ from openai_stub import Reply, llm_settings, stub  # noqa: F401
 
 from digest.cli import main as cli
 from digest.config import load_settings
-from digest.llm import LLM
-from digest.qa import QAService, detect_language, fix_citations
+from digest.llm.client import LLM
+from digest.ask.service import QAService, detect_language, fix_citations
 from digest.service import DigestService
 
 DAY = date(2024, 11, 22)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from digest.qa import QAService
+from digest.ask.service import QAService
 from test_retention import service_at
 
 DAY = date(2024, 11, 20)

@@ -1,4 +1,4 @@
-"""digest/query.py: the one /digest parser shared by every adapter."""
+"""digest/query/parse.py: the one /digest parser shared by every adapter."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.models import DigestQuery
-from digest.query import (
+from digest.query.parse import (
     HELP_TEXT_EN,
     HELP_TEXT_KO,
     KINDS,
@@ -21,7 +21,7 @@ from digest.query import (
     parse_query,
     subscription,
 )
-from digest.taxonomy import load_taxonomy
+from digest.classify.taxonomy import load_taxonomy
 
 TODAY = date(2024, 11, 25)
 YESTERDAY = date(2024, 11, 24)

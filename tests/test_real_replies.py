@@ -19,8 +19,8 @@ except ModuleNotFoundError:
     from tests.openai_stub import PROXY_VARS, OpenAIStub, llm_settings
     from tests.real_replies import load_records, other_index, replay
 
-from digest.llm import LLM
-from digest.llm_summarize import LLMSummarizer
+from digest.llm.client import LLM
+from digest.summarize.llm import LLMSummarizer
 from digest.store import Store
 
 RECORDS = load_records()

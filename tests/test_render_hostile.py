@@ -15,10 +15,10 @@ from hostile_texts import (DAY, PHISH, SCRIPT_LINK, SCRIPT_LINK_LABELLED, SCRIPT
 from rich.console import Console
 
 from bot.console import ConsoleChat
-from digest import links
+from digest.present import links
 from digest.config import load_settings
 from digest.models import Answer
-from digest.render import CHAT_CATEGORY_CHARS, CHAT_POST_CHARS, REPORT_CATEGORY_CHARS, render_markdown
+from digest.present.markdown import CHAT_CATEGORY_CHARS, CHAT_POST_CHARS, REPORT_CATEGORY_CHARS, render_markdown
 from digest.service import DigestService
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from digest.models import CategorySummary, Digest, Paper
-from digest.render import render_markdown
+from digest.present.markdown import render_markdown
 
 DAY = date(2024, 11, 24)
 P1 = Paper("2411.10442", "Enhancing Reasoning of MLLMs")

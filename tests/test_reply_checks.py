@@ -18,11 +18,11 @@ except ModuleNotFoundError:
     from tests.openai_stub import TEST_KEY, Reply, fake_summary, llm_settings, store, stub  # noqa: F401
 
 from digest.i18n import strings
-from digest.llm import LLM, LLMError
-from digest.llm_summarize import LLMSummarizer
+from digest.llm.client import LLM, LLMError
+from digest.summarize.llm import LLMSummarizer
 from digest.models import Paper
-from digest.replies import UnusableReply, check_summary, clean_reply, normalise, parse_summary
-from digest.taxonomy import Category
+from digest.summarize.replies import UnusableReply, check_summary, clean_reply, normalise, parse_summary
+from digest.classify.taxonomy import Category
 
 CAT = Category(name="Security", emoji="*", description="Security research", keywords=(), aliases=())
 PAPERS = [
@@ -211,7 +211,7 @@ def test_secrets_in_a_reply_are_redacted_before_shown_or_stored(stub, store):
 
 
 def LLM_redact(text: str) -> str:
-    from digest.llm import redact_secrets
+    from digest.llm.client import redact_secrets
     return redact_secrets(text, TEST_KEY)
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from bot.scheduler import Scheduler
 from digest.cli import main as cli
-from digest.posts import PostLedger
-from digest.qa import QAService
-from digest.query import parse_query
-from digest.render import render_markdown
-from digest.subscriptions import Subscriptions
+from digest.deliver.ledger import PostLedger
+from digest.ask.service import QAService
+from digest.query.parse import parse_query
+from digest.present.markdown import render_markdown
+from digest.deliver.subscriptions import Subscriptions
 from schedule_fixtures import Clock, MemoryPoster, make_service
 
 UTC = timezone.utc

@@ -11,7 +11,7 @@ import pytest
 
 from bot.posters import post_note
 from bot.runner import SECRET_LOGGERS, _supervise, configure_logging
-from digest.posts import PostLedger
+from digest.deliver.ledger import PostLedger
 from schedule_fixtures import Clock, make_service
 
 
@@ -152,7 +152,7 @@ async def test_a_platform_error_marks_the_note_failed_and_is_raised(tmp_path):
 # --- health checks and the one-line reconnect logs ------------------------------------------------
 async def test_lease_check_held_standby_lost_and_lapsed(tmp_path):
     from bot.health import lease_check
-    from digest.lease import Lease
+    from digest.deliver.lease import Lease
 
     service = make_service(tmp_path, Clock(datetime(2024, 11, 24, tzinfo=timezone.utc)))
     now = [1000.0]

@@ -59,7 +59,7 @@ def test_digest_round_trip_keeps_order_papers_and_chart(tmp_path):
 
 
 def test_pending_never_overwrites_a_posted_record(tmp_path):
-    from digest.posts import PostLedger
+    from digest.deliver.ledger import PostLedger
 
     ledger = PostLedger(Store(tmp_path / "d.db"))
     assert ledger.mark_pending("slack", "C1", DAY, "ko")
@@ -74,7 +74,7 @@ def test_pending_never_overwrites_a_posted_record(tmp_path):
 def test_prune_drops_old_bookkeeping_but_keeps_recent_and_content(tmp_path):
     import time
 
-    from digest.chat_state import ChatState
+    from digest.store.chat_state import ChatState
 
     store = Store(tmp_path / "d.db")
     state = ChatState(store)

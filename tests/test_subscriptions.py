@@ -10,10 +10,10 @@ import pytest
 
 from digest.cli import main as cli
 from digest.models import DigestQuery
-from digest.posts import PostLedger
-from digest.query import parse_query
+from digest.deliver.ledger import PostLedger
+from digest.query.parse import parse_query
 from digest.store import Store
-from digest.subscriptions import (NO_PAPERS, Subscriptions, SubscriptionError,
+from digest.deliver.subscriptions import (NO_PAPERS, Subscriptions, SubscriptionError,
                                   handle_subscription_command, status_lines)
 from schedule_fixtures import Clock, make_service
 

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from digest.models import Paper
-from digest.summarize import ExtractiveSummarizer
-from digest.taxonomy import load_taxonomy
+from digest.summarize.extractive import ExtractiveSummarizer
+from digest.classify.taxonomy import load_taxonomy
 
 QUOTE = re.compile(r"“(.+?)”")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from digest.errors import ConfigError, DigestError
-from digest.taxonomy import Category, Taxonomy, load_taxonomy, normalize, parse_taxonomy
+from digest.classify.taxonomy import Category, Taxonomy, load_taxonomy, normalize, parse_taxonomy
 
 DEFAULT_NAMES = [
     "Multimodal", "Computer Vision", "LLM", "Natural Language Processing", "Model training technique",

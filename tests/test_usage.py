@@ -10,8 +10,8 @@ try:  # tests/ is on sys.path (rootdir mode) or a package
 except ModuleNotFoundError:
     from tests.openai_stub import Reply, llm_settings, store, stub  # noqa: F401
 
-from digest.llm import LLM, LLMUnavailable
-from digest.usage import format_usage, usage_report
+from digest.llm.client import LLM, LLMUnavailable
+from digest.llm.usage import format_usage, usage_report
 
 TODAY = datetime.now(timezone.utc).date()
 

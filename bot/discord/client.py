@@ -28,10 +28,10 @@ from bot.logs import configure_logging
 from bot.discord.commands import DigestCommands
 from bot.discord.post import PLATFORM, post_daily
 from bot.discord.threads import ThreadQA
-from digest.chat_state import ChatState
+from digest.store.chat_state import ChatState
 from digest.config import Settings, load_settings
 from digest.errors import ConfigError, DigestError
-from digest.posts import POSTED, PostLedger, PostRecord
+from digest.deliver.ledger import POSTED, PostLedger, PostRecord
 
 log = logging.getLogger(__name__)
 

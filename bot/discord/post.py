@@ -31,10 +31,10 @@ from datetime import date
 import discord
 
 from bot.discord import render
-from digest.chat_state import ChatState
+from digest.store.chat_state import ChatState
 from digest.models import Digest
-from digest.posts import POSTED, PostLedger, PostRecord
-from digest.render import chart_filename
+from digest.deliver.ledger import POSTED, PostLedger, PostRecord
+from digest.present.markdown import chart_filename
 
 log = logging.getLogger(__name__)
 

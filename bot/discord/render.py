@@ -13,10 +13,10 @@ from datetime import date
 
 import discord
 
-from digest import links
+from digest.present import links
 from digest.i18n import t
 from digest.models import Answer, CategorySummary, Digest, Paper
-from digest.render import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chart_filename,
+from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chart_filename,
                            chat_text, clip_text, cut_line, more_categories_line, paper_link)
 
 # --- Discord's limits (https://discord.com/developers/docs/resources/message) --------------
@@ -186,7 +186,7 @@ def category_title(summary: CategorySummary) -> str:
 
 
 def category_embeds(summary: CategorySummary, language: str, day: date | None = None) -> list[discord.Embed]:
-    """One category: title with emoji, the synthesis as chats show it (``digest.render.chat_text``:
+    """One category: title with emoji, the synthesis as chats show it (``digest.present.markdown.chat_text``:
     headings on their own line, capped with a "more in the report" line; links by the link
     policy), the sources as links (several embeds if long)."""
     day = day or date.today()
@@ -406,7 +406,7 @@ def _discord_link(found: links.Link) -> str:
 def unmask_links(text: str) -> str:
     """``[label](url)`` kept only for arxiv.org / huggingface.co; any other target is shown as
     ``label (host)``, so a trusted-looking label cannot hide where a link goes; ``javascript:``
-    and other schemes leave only the label (``digest.links``)."""
+    and other schemes leave only the label (``digest.present.links``)."""
     return links.rewrite(text, _discord_link, leftover="\\](")
 
 

@@ -34,11 +34,11 @@ from bot.logs import configure_logging
 from bot.slack import commands, guard, render, threads
 from bot.slack.client import error_code, make_client, secret
 from bot.slack.post import PLATFORM, post_daily
-from digest.chat_state import ChatState
+from digest.store.chat_state import ChatState
 from digest.config import Settings, get_settings
 from digest.errors import ConfigError, DigestError
 from digest.models import Digest, DigestQuery
-from digest.posts import PostLedger, PostRecord
+from digest.deliver.ledger import PostLedger, PostRecord
 from digest.service import DigestService, Reply
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ logging.getLogger("bot.slack.bolt").addFilter(_SameTokenNotice())
 
 #: ``handler(query, channel=..., user=..., language=...) -> str`` answers /digest subscribe,
 #: unsubscribe and settings; it runs in a worker thread. Default: the engine's
-#: ``digest.subscriptions.handle_subscription_command`` with Slack admins/owners as admins.
+#: ``digest.deliver.subscriptions.handle_subscription_command`` with Slack admins/owners as admins.
 SubscriptionHandler = Callable[..., str]
 
 
@@ -169,7 +169,7 @@ class SlackBot:
                 text = await asyncio.to_thread(self.subscriptions, query, channel=channel, user=user,
                                                language=self.language)
             else:
-                from digest.subscriptions import handle_subscription_command
+                from digest.deliver.subscriptions import handle_subscription_command
 
                 admin = await self.is_admin(user)
                 text = await asyncio.to_thread(handle_subscription_command, query, PLATFORM, channel,
@@ -187,7 +187,7 @@ class SlackBot:
     async def post_daily(self, channel: str, day: date, language: str | None = None,
                          force: bool = False, digest: Digest | None = None) -> PostRecord:
         """Post ``day`` to ``channel`` once (see ``bot.slack.post.post_daily``); ``digest`` may be
-        a subscription's filtered copy (``digest.subscriptions.filter_digest``)."""
+        a subscription's filtered copy (``digest.deliver.subscriptions.filter_digest``)."""
         return await post_daily(self.client, self.service, self.ledger, self.state, channel, day,
                                 language or (digest.language if digest else self.language), force,
                                 digest=digest)

@@ -19,7 +19,7 @@ from bot.slack import render
 from bot.slack.client import error_code
 from bot.slack.post import PLATFORM
 from digest.errors import DigestError
-from digest.query import parse_query
+from digest.query.parse import parse_query
 from digest.service import Reply
 
 if TYPE_CHECKING:

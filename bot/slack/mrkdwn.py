@@ -4,7 +4,7 @@ Slack's mrkdwn is not Markdown: bold is ``*x*``, italic ``_x_``, strike ``~x~``,
 ``<url|label>``, no headings, no ``-`` bullets. Every ``&``, ``<`` and ``>`` of the text is
 escaped, so a paper title or an LLM answer can never ping ``<!channel>`` or forge a link.
 Code spans and fenced blocks are kept as they are (escaped only). Links follow the engine's one
-link policy (``digest.links``): off arxiv.org and huggingface.co the real host is shown next to
+link policy (``digest.present.links``): off arxiv.org and huggingface.co the real host is shown next to
 the label, and a ``javascript:`` (any non-http) link keeps only its label.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from digest import links
-from digest.links import Link
+from digest.present import links
+from digest.present.links import Link
 
 SECTION_LIMIT = 2900  # Block Kit section text is <= 3000 characters; keep a margin
 
@@ -44,7 +44,7 @@ def link(url: str, label: str) -> str:
 
 
 def md_link(found: Link) -> str:
-    """A link from untrusted text, by the engine's link policy (``digest.links``): to a paper site
+    """A link from untrusted text, by the engine's link policy (``digest.present.links``): to a paper site
     ``<url|label>``; elsewhere the label as plain text followed by the real host as the link,
     ``label (<url|host>)``, so a trusted-looking label ("arxiv.org/abs/...") can never hide where
     it goes; any other scheme (``javascript:``) only the label's text."""

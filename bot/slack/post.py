@@ -36,11 +36,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import render
 from bot.slack.client import error_code
-from digest.chat_state import ChatState
+from digest.store.chat_state import ChatState
 from digest.errors import DigestError
 from digest.models import Digest
-from digest.posts import FAILED, PENDING, POSTED, PostLedger, PostRecord
-from digest.render import chart_filename
+from digest.deliver.ledger import FAILED, PENDING, POSTED, PostLedger, PostRecord
+from digest.present.markdown import chart_filename
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from bot.slack.mrkdwn import SECTION_LIMIT, escape, link, plain, split_text, to_mrkdwn, truncate
 from bot.slack.strings import papers, ui
-from digest import links
+from digest.present import links
 from digest.i18n import t
 from digest.models import Answer, CategorySummary, Digest
-from digest.render import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
+from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
                            clip_text, cut_line, more_categories_line, paper_link)
 
 HEADER_LIMIT = 150
@@ -198,7 +198,7 @@ def _source_lines(summary: CategorySummary) -> list[str]:
 
 def _category_blocks(summary: CategorySummary, digest: Digest) -> tuple[list[dict], list[dict]]:
     """(head + synthesis blocks, sources blocks) of one category; the synthesis as chats show
-    it (``digest.render.chat_text``: headings on their own line, capped, cut line)."""
+    it (``digest.present.markdown.chat_text``: headings on their own line, capped, cut line)."""
     lang = digest.language
     head = [header(category_label(summary)),
             context(escape(f"{papers(lang, len(summary.papers))} · {digest.day.isoformat()}"

@@ -92,7 +92,7 @@ async def test_post_to_channel_button_posts_publicly(bot, fake):
 
 
 async def test_configuration_needs_manage_server(bot, fake):
-    from digest.subscriptions import Subscriptions
+    from digest.deliver.subscriptions import Subscriptions
 
     token = dispatch(bot, interaction([option("query", "subscribe 09:00 Asia/Seoul")], permissions=0))
     await fake.wait_for(lambda: followups(fake, token))

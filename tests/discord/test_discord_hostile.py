@@ -15,9 +15,9 @@ from hostile_texts import (PHISH, SCRIPT_LINK, SCRIPT_LINK_LABELLED, SCRIPT_TAG,
 
 from bot.discord import render
 from bot.discord.post import post_daily, to_kwargs
-from digest import links
+from digest.present import links
 from digest.models import Answer
-from digest.render import MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES
+from digest.present.markdown import MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES
 from fake_discord import CHANNEL_ID
 
 CUT = "the rest is in the report, digest_2024-11-22.md"

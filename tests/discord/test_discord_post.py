@@ -12,7 +12,7 @@ from bot.discord import render
 from bot.discord.post import HISTORY_LIMIT, post_daily
 from discord_helpers import DAY, LoopWatch, store_locked
 from digest.errors import DigestError
-from digest.posts import FAILED, POSTED
+from digest.deliver.ledger import FAILED, POSTED
 from fake_discord import CHANNEL_ID, USER_ID
 
 OTHER = {"id": USER_ID, "username": "alice", "discriminator": "0", "avatar": None, "global_name": None}

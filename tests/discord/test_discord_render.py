@@ -10,7 +10,7 @@ import pytest
 from bot.discord import render
 from bot.discord.render import Payload, violations
 from digest.models import Answer, CategorySummary, Digest, Paper
-from digest.render import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text
+from digest.present.markdown import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text
 
 DAY = date(2024, 11, 24)
 WORDS = ("transformer", "diffusion", "검색", "agents", "🤖", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "KV-cache", "benchmark")

@@ -18,7 +18,7 @@ MENTION = {k: BOT_USER[k] for k in ("id", "username", "discriminator", "avatar")
 
 @pytest.fixture
 def answers(monkeypatch):
-    """Stands in for the Q&A engine (digest/qa.py): records each call, answers with a citation."""
+    """Stands in for the Q&A engine (digest/ask/service.py): records each call, answers with a citation."""
     calls = []
 
     def answer(self, question, day=None, history=(), user="", language=None):

@@ -15,11 +15,11 @@ from slack_helpers import all_text, assert_valid
 from bot.slack import render
 from bot.slack.client import make_client
 from bot.slack.post import post_daily
-from digest import links
-from digest.chat_state import ChatState
+from digest.present import links
+from digest.store.chat_state import ChatState
 from digest.models import Answer
-from digest.posts import PostLedger
-from digest.render import MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES
+from digest.deliver.ledger import PostLedger
+from digest.present.markdown import MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES
 
 CUT = "the rest is in the report, digest_2024-11-22.md"
 

@@ -12,9 +12,9 @@ from bot.slack import post as post_module
 from bot.slack.app import main
 from bot.slack.client import make_client
 from bot.slack.post import PostError, post_daily
-from digest.chat_state import ChatState
-from digest.posts import PostLedger
-from digest.render import chart_filename
+from digest.store.chat_state import ChatState
+from digest.deliver.ledger import PostLedger
+from digest.present.markdown import chart_filename
 
 
 @pytest.fixture

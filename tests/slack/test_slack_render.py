@@ -11,7 +11,7 @@ from slack_helpers import all_text, assert_valid
 from bot.slack import render
 from bot.slack.mrkdwn import to_mrkdwn
 from digest.models import Answer, CategorySummary, Digest, Paper
-from digest.render import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, chat_text
+from digest.present.markdown import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, chat_text
 
 DAY = date(2024, 11, 24)
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from digest import textrank
+from digest.summarize import keyphrases as textrank
 from digest.i18n import strings, t
 from digest.models import CategorySummary, Paper
-from digest.taxonomy import Category
+from digest.classify.taxonomy import Category
 
 
 class Summarizer(Protocol):

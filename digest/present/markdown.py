@@ -7,7 +7,7 @@ Also the rules every renderer shares, so the report, the console, Slack and Disc
   with a localised "more in the report" line where text is cut — an LLM that ignores
   ``max_tokens`` must not turn one day into a 10 MB report or a thousand chat messages;
 * part headings of the five-part synthesis on their own line (:func:`separate_headings`);
-* links and HTML through the one link policy (``digest.links``).
+* links and HTML through the one link policy (``digest.present.links``).
 
 Why these limits: a real five-part synthesis is 1.1k characters (median of 138 real GPT replies in
 ``../shared/data/llm_replies_real_dev.json``, at most 1.9k); the reference report's sections are
@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from digest import links
+from digest.present import links
 from digest.i18n import t
 from digest.models import CategorySummary, Digest, abs_url
 

@@ -3,12 +3,12 @@
 ``LLMSummarizer(llm).summarize_all(groups, language)`` asks for every category concurrently
 (at most DIGEST_LLM_CONCURRENCY calls in flight), so a build takes about one LLM round, not
 one per category. Abstracts go into the prompt without sentences that address an AI reader
-(:func:`digest.replies.without_injections`). Each reply is read by :mod:`digest.replies`,
+(:func:`digest.summarize.replies.without_injections`). Each reply is read by :mod:`digest.summarize.replies`,
 which accepts the shapes real models write and rejects only what is wrong (refusal, empty, cut
 off, runaway length, not about the given papers, obeying injected text, parts missing). A reply
 that fails on form only gets one repair request quoting the problem (kind ``summary_repair``
 in ``llm_usage``); a category whose call fails, is refused, fails twice or would pass the daily
-token budget gets the offline :class:`~digest.summarize.ExtractiveSummarizer` summary with a
+token budget gets the offline :class:`~digest.summarize.extractive.ExtractiveSummarizer` summary with a
 note naming the cause.
 """
 
@@ -19,14 +19,14 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from string import Template
 
-from digest import prompts
+from digest.llm import prompts
 from digest.i18n import STRINGS, language_name, t
-from digest.llm import LLM, BudgetExceeded, LLMError, cache_key_for
+from digest.llm.client import LLM, BudgetExceeded, LLMError, cache_key_for
 from digest.models import CategorySummary, Paper
-from digest.replies import (MAX_REPLY_CHARS, UnusableReply, check_summary, clean_reply,  # noqa: F401
+from digest.summarize.replies import (MAX_REPLY_CHARS, UnusableReply, check_summary, clean_reply,  # noqa: F401
                             normalise, without_injections)
-from digest.summarize import ExtractiveSummarizer
-from digest.taxonomy import Category
+from digest.summarize.extractive import ExtractiveSummarizer
+from digest.classify.taxonomy import Category
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class LLMSummarizer:
                     kind="summary_repair", cache_key=None, **args,
                     messages=repair_messages(messages, err.reply, _problem(err), language))
                 self.llm.remember(key, "summary", text)  # a rebuild reuses the repaired reply
-        except LLMError as err:  # already logged with its cause by digest.llm
+        except LLMError as err:  # already logged with its cause by digest.llm.client
             log.warning("summary of %s: offline summary (LLM %s): %s", category.name, err.cause, err)
             return self._offline(category, papers, language, note_for(err))
         parsed = check_summary(text, papers)

@@ -37,7 +37,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from digest.models import DigestQuery
-from digest.taxonomy import Category, Taxonomy, normalize
+from digest.classify.taxonomy import Category, Taxonomy, normalize
 
 log = logging.getLogger(__name__)
 

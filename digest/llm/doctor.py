@@ -2,8 +2,8 @@
 
 Why: people set up a model (OpenAI, Ollama, vLLM, llama.cpp, LM Studio) and only learn a day
 later, from offline summaries, that it did not work. The doctor sends the same requests a build
-sends — through the product's own :class:`~digest.llm_summarize.LLMSummarizer` and
-:class:`~digest.llm_classify.LLMClassifier`, so the verdict is the one a build would reach —
+sends — through the product's own :class:`~digest.summarize.llm.LLMSummarizer` and
+:class:`~digest.classify.llm.LLMClassifier`, so the verdict is the one a build would reach —
 and prints each reply (clipped), whether it would be shown and why, latency, tokens, and one
 line of advice. It never answers from the cache (a doctor that reads yesterday's reply proves
 nothing) and writes nothing to it; its calls count against the day's budget as kind ``doctor``.
@@ -15,8 +15,8 @@ import json
 import time
 from collections.abc import Callable
 
-from digest.classify import KeywordClassifier
-from digest.llm import LLM, BudgetExceeded, LLMError, LLMUnavailable
+from digest.classify.keyword import KeywordClassifier
+from digest.llm.client import LLM, BudgetExceeded, LLMError, LLMUnavailable
 from digest.models import Paper
 from digest.untrusted import clean_text
 
@@ -173,8 +173,8 @@ def run(settings, store, taxonomy, say: Printer) -> int:
             "OPENAI_BASE_URL for Ollama, vLLM, llama.cpp or LM Studio, e.g. "
             "http://localhost:11434/v1; then run `digest doctor` again.")
         return 0
-    from digest.llm_classify import LLMClassifier
-    from digest.llm_summarize import LLMSummarizer
+    from digest.classify.llm import LLMClassifier
+    from digest.summarize.llm import LLMSummarizer
 
     llm = LLM(settings, store)
     rec = Recorder(llm)

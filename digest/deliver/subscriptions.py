@@ -10,7 +10,7 @@ The rules (docs/scheduling.md says the same for users):
 * **Catch-up.** If the bot was down at post time, it posts once later the same local day. When
   that local day has passed, the post is skipped: old days never flood a channel.
 * **New subscriptions** start with the first post time after they were made (no immediate post).
-* **Exactly once.** A post is recorded per (platform, channel, day) in ``digest.posts``
+* **Exactly once.** A post is recorded per (platform, channel, day) in ``digest.deliver.ledger``
   (pending -> posted); a recorded ``posted`` day is never posted again, a ``pending``/``failed``
   one is reconciled by the adapter (its marker is searched before posting again).
 
@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import DigestError
 from digest.models import Digest, DigestQuery
-from digest.posts import FAILED, PENDING, POSTED, PostLedger, PostRecord
+from digest.deliver.ledger import FAILED, PENDING, POSTED, PostLedger, PostRecord
 from digest.store import Store
 
 log = logging.getLogger(__name__)
@@ -486,7 +486,7 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
     channel = str(channel)
     try:
         if query.kind == "subscribe":
-            from digest.query import subscription
+            from digest.query.parse import subscription
 
             req = subscription(query)
             sub = subs.subscribe(platform, channel, req.time, req.timezone, req.language,
@@ -530,7 +530,7 @@ def _cats(lang: str, sub: Subscription) -> str:
 def _cli_parts(args):
     from digest.config import load_settings
     from digest.store import Store
-    from digest.taxonomy import load_taxonomy
+    from digest.classify.taxonomy import load_taxonomy
 
     settings = load_settings()
     store = Store(settings.digest_db)
@@ -561,7 +561,7 @@ def cli_subscriptions(args, echo: Callable[[str], None]) -> int:
     if args.platform not in ("slack", "discord"):
         raise SubscriptionError(f"platform must be slack or discord, not {args.platform!r}")
     if action == "add":
-        from digest.query import _zone  # the same time-zone spelling rules as /digest subscribe
+        from digest.query.parse import _zone  # the same time-zone spelling rules as /digest subscribe
 
         tz_name = _zone(args.timezone) or args.timezone
         sub = subs.subscribe(args.platform, args.channel, args.time, tz_name, args.language,

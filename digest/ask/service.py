@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from digest import prompts
+from digest.llm import prompts
 from digest.i18n import language_name
 from digest.models import Answer, Paper
 from digest.store import Store
-from digest.textrank import split_sentences
+from digest.summarize.keyphrases import split_sentences
 from digest.untrusted import INJECTION, is_injection, strip_injections  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
@@ -610,7 +610,7 @@ class QAService:
         if archive:
             notes.append(message(lang, "archive_scope", total=self._total(), day=day.isoformat()))
         if self.llm is not None and getattr(self.llm, "enabled", False):
-            from digest.llm import LLMError
+            from digest.llm.client import LLMError
 
             try:
                 return _append(self._llm_answer(text, retrieval, day, history, lang, notes), after)

@@ -227,7 +227,7 @@ def parse_taxonomy(text: str, origin: str = "<string>") -> Taxonomy:
 def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     """The team's taxonomy at ``path`` (DIGEST_TAXONOMY), else the one shipped with the package."""
     if path is None:
-        text = resources.files("digest").joinpath(DEFAULT_TAXONOMY).read_text("utf-8")
+        text = resources.files("digest.classify").joinpath(DEFAULT_TAXONOMY).read_text("utf-8")
         return parse_taxonomy(text, "default taxonomy")
     path = Path(path)
     try:

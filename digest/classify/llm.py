@@ -31,12 +31,13 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
-from digest import llm_summarize, prompts
-from digest.llm import LLM, LLMError, cache_key_for, estimate_tokens
-from digest.llm_summarize import UnusableReply, clean_reply
+from digest.summarize import llm as llm_summarize
+from digest.llm import prompts
+from digest.llm.client import LLM, LLMError, cache_key_for, estimate_tokens
+from digest.summarize.llm import UnusableReply, clean_reply
 from digest.models import Classification, Paper
-from digest.taxonomy import Category, Taxonomy, normalize
-from digest.textrank import split_sentences
+from digest.classify.taxonomy import Category, Taxonomy, normalize
+from digest.summarize.keyphrases import split_sentences
 from digest.untrusted import strip_injections
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,9 @@ ABSTRACT_SENTENCES = 2
 DEFAULT_CONFIDENCE = 0.8   # an LLM label without a stated confidence
 UNSURE_BELOW = 0.75        # offline labels below this are ~70% right, above ~95% (bench/labels)
 TOKENS_PER_LABEL = 16      # reply tokens per paper ({"p12": "Computer Vision"},)
-# What the rest of the day needs, estimated the way digest.llm reserves a call (prompt + max_tokens)
+# What the rest of the day needs, estimated the way digest.llm.client reserves a call (prompt + max_tokens)
 SUMMARY_ABSTRACT_CHARS = 2000
-SUMMARY_MAX_TOKENS = 2000  # when digest.llm_summarize does not say (its MAX_TOKENS)
+SUMMARY_MAX_TOKENS = 2000  # when digest.summarize.llm does not say (its MAX_TOKENS)
 REPAIR_EXTRA_TOKENS = 150  # the follow-up message that quotes the problem
 QA_RESERVE_CALLS = 10      # questions in the digest's thread on the same day
 QA_CALL_TOKENS = 3200      # 6 sources x 1,500 characters + the prompt + 700 reply tokens
@@ -251,7 +252,7 @@ class LLMClassifier:
     # --- budget --------------------------------------------------------------------------------
     def reserve(self, categories: int) -> int:
         """Tokens to keep for ``categories`` syntheses (one call and one repair each) and a few
-        questions, estimated as digest.llm reserves a call: prompt + the reply's max_tokens."""
+        questions, estimated as digest.llm.client reserves a call: prompt + the reply's max_tokens."""
         try:
             template = estimate_tokens("".join(prompts.load("summarize")))
         except (OSError, ValueError):  # a renamed template: its size today, about

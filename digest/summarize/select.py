@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from digest.models import Classification, Paper
-from digest.taxonomy import Taxonomy
+from digest.classify.taxonomy import Taxonomy
 
 
 def group_by_category(labeled: list[tuple[Paper, Classification]],

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError, NoPapersError, SourceError
-from digest.render import chart_filename, render_markdown, report_filename
+from digest.present.markdown import chart_filename, render_markdown, report_filename
 
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 out = Console(highlight=False, soft_wrap=True)
@@ -106,7 +106,7 @@ def _write(digest, folder: Path) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from digest.query import parse_query
+    from digest.query.parse import parse_query
 
     service = _service(args)
     query = parse_query(" ".join(args.terms), service.taxonomy, service.today())
@@ -142,7 +142,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_categories(args: argparse.Namespace) -> int:
-    from digest.taxonomy import load_taxonomy
+    from digest.classify.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(load_settings().digest_taxonomy)
     for cat in taxonomy:
@@ -171,7 +171,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_usage(args: argparse.Namespace) -> int:
     from digest.store import Store
-    from digest.usage import format_usage, usage_report
+    from digest.llm.usage import format_usage, usage_report
 
     settings = load_settings()
     rows = usage_report(Store(settings.digest_db), settings, args.days)
@@ -182,9 +182,9 @@ def cmd_usage(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check the configured LLM server with one real summary and one classification request."""
-    from digest import doctor
+    from digest.llm import doctor
     from digest.store import Store
-    from digest.taxonomy import load_taxonomy
+    from digest.classify.taxonomy import load_taxonomy
 
     settings = load_settings()
     return doctor.run(settings, Store(settings.digest_db), load_taxonomy(settings.digest_taxonomy),
@@ -192,13 +192,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_subscriptions(args: argparse.Namespace) -> int:
-    from digest.subscriptions import cli_subscriptions
+    from digest.deliver.subscriptions import cli_subscriptions
 
     return cli_subscriptions(args, lambda line: out.print(line, markup=False))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from digest.subscriptions import cli_status
+    from digest.deliver.subscriptions import cli_status
 
     out.print(f"Database: {load_settings().digest_db.resolve()}", markup=False)
     return cli_status(args, lambda line: out.print(line, markup=False))
@@ -231,7 +231,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 # --- run, backup: the first command of a fresh clone, and the one that keeps the data ------------
 SAMPLE_DAY = date(2024, 11, 22)
-SAMPLE = Path(__file__).parent / "samples" / f"hf_daily_papers_{SAMPLE_DAY.isoformat()}.json"
+SAMPLE = Path(__file__).parents[1] / "samples" / f"hf_daily_papers_{SAMPLE_DAY.isoformat()}.json"
 LOOKBACK_DAYS = 7  # Hugging Face lists nothing on weekends and early in the day
 
 

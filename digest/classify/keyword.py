@@ -20,7 +20,7 @@ import re
 from typing import Protocol
 
 from digest.models import Classification, Paper
-from digest.taxonomy import Taxonomy
+from digest.classify.taxonomy import Taxonomy
 
 _WORD = re.compile(r"[a-z0-9]+")
 _REPEAT = [0.0] + [1.0 + math.log2(n) for n in range(1, 65)]  # diminishing returns per repeat

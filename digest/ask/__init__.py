@@ -1,0 +1,1 @@
+"""ask: see the modules of this package."""

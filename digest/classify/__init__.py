@@ -1,0 +1,1 @@
+"""classify: see the modules of this package."""

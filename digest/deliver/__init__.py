@@ -1,0 +1,1 @@
+"""deliver: see the modules of this package."""

@@ -1,0 +1,1 @@
+"""llm: see the modules of this package."""

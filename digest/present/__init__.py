@@ -1,0 +1,1 @@
+"""present: see the modules of this package."""

@@ -1,0 +1,1 @@
+"""query: see the modules of this package."""

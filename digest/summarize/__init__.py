@@ -1,0 +1,1 @@
+"""summarize: see the modules of this package."""
