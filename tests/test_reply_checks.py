@@ -211,7 +211,7 @@ def test_secrets_in_a_reply_are_redacted_before_shown_or_stored(stub, store):
 
 
 def LLM_redact(text: str) -> str:
-    from digest.llm.client import redact_secrets
+    from digest.llm.redact import redact_secrets
     return redact_secrets(text, TEST_KEY)
 
 

@@ -33,7 +33,8 @@ from functools import lru_cache
 
 from digest.summarize import llm as llm_summarize
 from digest.llm import prompts
-from digest.llm.client import LLM, LLMError, cache_key_for, estimate_tokens
+from digest.llm.client import LLM, LLMError
+from digest.llm.ledger import cache_key_for, estimate_tokens
 from digest.summarize.llm import UnusableReply, clean_reply
 from digest.models import Classification, Paper
 from digest.classify.taxonomy import Category, Taxonomy, normalize

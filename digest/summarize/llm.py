@@ -21,7 +21,8 @@ from string import Template
 
 from digest.llm import prompts
 from digest.i18n import STRINGS, language_name, t
-from digest.llm.client import LLM, BudgetExceeded, LLMError, cache_key_for
+from digest.llm.client import LLM, BudgetExceeded, LLMError
+from digest.llm.ledger import cache_key_for
 from digest.models import CategorySummary, Paper
 from digest.summarize.replies import (MAX_REPLY_CHARS, UnusableReply, check_summary, clean_reply,  # noqa: F401
                             normalise, without_injections)
