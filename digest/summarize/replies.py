@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from digest.glossary import RENDERINGS_KO
 from digest.untrusted import REMOVED_MARK, is_injection, strip_injections
 
 MAX_REPLY_CHARS = 12_000   # real Korean syntheses of up to 5 papers: 650-1,914 characters
@@ -264,84 +265,6 @@ robustness better simple fast effective unified reasoning knowledge human real w
 time information comprehensive towards
 """.split())
 
-# English title words and the Korean renderings that replies use for them (a small glossary of
-# common technical words whose Korean form is not the English word).
-GLOSSARY: dict[str, tuple[str, ...]] = {
-    "emotional": ("감정", "정서"), "emotion": ("감정", "정서"), "response": ("응답",),
-    "conversational": ("대화",), "dialogue": ("대화",), "dialog": ("대화",), "conversation": ("대화",),
-    "stage": ("단계",), "help": ("도움",),
-    "online": ("온라인",), "failure": ("실패",), "recovery": ("회복", "복구"),
-    "imitation": ("모방",), "policy": ("정책",), "policies": ("정책",), "stability": ("안정성",),
-    "principle": ("원칙", "원리"), "stationarity": ("정상성", "비정상"), "non-stationarity": ("비정상",),
-    "embedding": ("임베딩",), "experts": ("전문가",), "expert": ("전문가",), "mixture": ("혼합",),
-    "attention": ("어텐션", "주의"), "transformer": ("트랜스포머",), "transformers": ("트랜스포머",),
-    "tool": ("도구",), "tool-use": ("도구 사용", "도구"), "medical": ("의료", "의학"),
-    "multilingual": ("다국어",), "translation": ("번역",), "legal": ("법적", "법률"),
-    "argument": ("논증",), "argumentation": ("논증",), "reinforcement": ("강화",),
-    "robot": ("로봇",), "robotic": ("로봇",), "robotics": ("로봇",), "manipulation": ("조작",),
-    "diffusion": ("확산", "디퓨전"), "editing": ("편집",), "edit": ("편집",), "gender": ("성별", "젠더"),
-    "stereotype": ("고정관념", "편향"), "stereotypes": ("고정관념", "편향"), "bias": ("편향",),
-    "hallucination": ("환각",), "hallucinations": ("환각",), "temporal": ("시간적", "시간"),
-    "probabilistic": ("확률",), "lossless": ("손실 없는", "무손실"), "auto-regressive": ("자동 회귀", "자기회귀"),
-    "autoregressive": ("자동 회귀", "자기회귀"), "mathematical": ("수학",), "symbolic": ("심볼릭", "기호"),
-    "equivalence": ("동등성",), "semantic": ("의미",), "consistency": ("일관성",),
-    "autoformalize": ("형식화",), "autoformalization": ("형식화",), "mobile": ("모바일",),
-    "radar": ("레이더",), "cognitive": ("인지",), "tracking": ("추적",),
-    "wireless": ("무선",), "federated": ("연합", "페더레이티드"), "privacy": ("프라이버시", "개인정보"),
-    "security": ("보안",), "attack": ("공격",), "attacks": ("공격",), "backdoor": ("백도어",),
-    "poisoning": ("포이즈닝", "오염"), "adversarial": ("적대적",), "speech": ("음성",), "audio": ("오디오", "음성"),
-    "music": ("음악",), "graph": ("그래프",), "graphs": ("그래프",), "quantum": ("양자",),
-    "optimization": ("최적화",), "optimal": ("최적",), "transport": ("수송", "운송"), "flow": ("흐름", "플로우"),
-    "acceleration": ("가속",), "accelerating": ("가속",), "redundancy": ("중복",), "pruning": ("가지치기", "프루닝"),
-    "compression": ("압축",), "quantization": ("양자화",), "distillation": ("증류",), "retrieval": ("검색",),
-    "recommendation": ("추천",), "search": ("검색", "탐색"), "planning": ("계획", "플래닝"),
-    "memory": ("메모리", "기억"), "long-context": ("긴 문맥", "장문"), "long-sequence": ("긴 시퀀스", "장문"),
-    "sequence": ("시퀀스",), "video": ("비디오", "영상"), "scene": ("장면", "씬"), "scenes": ("장면",),
-    "dynamic": ("동적",), "generation": ("생성",), "3d": ("3D", "3차원"), "depth": ("깊이",),
-    "segmentation": ("분할", "세그멘테이션"), "detection": ("탐지", "검출"), "tokens": ("토큰",),
-    "token": ("토큰",), "compositional": ("구성적",), "interleaved": ("인터리브", "교차"),
-    "alignment": ("정렬",), "preference": ("선호",), "reward": ("보상",), "feedback": ("피드백",),
-    "safety": ("안전",), "evaluation": ("평가",), "fairness": ("공정성",), "medical-imaging": ("의료 영상",),
-    "healthcare": ("헬스케어", "의료"), "clinical": ("임상",), "physics": ("물리",), "tabular": ("표 형식", "테이블"),
-    "forecasting": ("예측",), "prediction": ("예측",), "causal": ("인과",), "interpretability": ("해석",),
-    "explanation": ("설명",), "mechanistic": ("메커니즘",), "sparse": ("희소",), "kernel": ("커널",),
-    "geometric": ("기하",), "monocular": ("단안",), "lidar": ("라이다", "LiDAR"), "driving": ("주행",),
-    "autonomous": ("자율",), "navigation": ("내비게이션", "탐색"), "game": ("게임",), "games": ("게임",),
-    "math": ("수학",), "code": ("코드",), "programming": ("프로그래밍",), "chemistry": ("화학",),
-    "molecular": ("분자",), "protein": ("단백질",), "weather": ("날씨", "기상"), "climate": ("기후",),
-    "education": ("교육",), "emergent": ("창발",), "curriculum": ("커리큘럼",),
-    "continual": ("지속", "연속"), "meta-learning": ("메타 학습",), "contrastive": ("대조",),
-    "self-supervised": ("자기지도", "자기 지도"), "unsupervised": ("비지도",), "constant": ("상수", "일정"), "velocity": ("속도",), "noise": ("노이즈", "잡음"),
-    "rectified": ("정류",), "document": ("문서",), "assistance": ("지원", "보조"), "assistant": ("보조", "어시스턴트"),
-    "device": ("디바이스", "기기"), "on-device": ("온디바이스", "기기"), "summarization": ("요약",), "decision-making": ("의사 결정", "의사결정"),
-    "unlearning": ("언러닝", "망각", "삭제"), "interpretation": ("해석",), "barrier": ("장벽", "한계"),
-    "planning": ("계획", "플래닝"), "lightweight": ("경량",), "light-weight": ("경량",), "app": ("앱",),
-    "control": ("제어",), "question": ("질문", "문제"), "synthesis": ("합성",), "conformal": ("컨포멀", "등각"),
-    "structured": ("구조화", "구조적"), "survey": ("조사", "서베이"), "principle": ("원칙", "원리"),
-    "practice": ("실무", "실천", "실제"), "calibration": ("보정", "캘리브레이션"),
-    "rule": ("규칙",), "theory": ("이론",),
-    "fault": ("결함", "오류", "장애"), "tolerant": ("내성", "허용"), "social": ("사회",), "relation": ("관계",),
-    "segment": ("세그먼트", "구간"),
-    "reasoning": ("추론",), "language": ("언어",), "model": ("모델",), "learning": ("학습",),
-    "agent": ("에이전트",), "benchmark": ("벤치마크",), "task": ("태스크", "작업", "과제"),
-    "information": ("정보",), "propagation": ("전파",), "dynamics": ("역학", "동역학", "다이내믹스"),
-    "parsing": ("파싱", "구문 분석"), "extraction": ("추출",), "challenge": ("과제", "도전"),
-    "prospect": ("전망",), "technique": ("기법", "기술"), "sampling": ("샘플링", "표본"),
-    "expressive": ("표현력",), "dense": ("밀집", "덴스"), "passage": ("구절", "패시지"),
-    "entailment": ("함의",), "tuning": ("튜닝", "조정"), "fine-tuning": ("미세 조정", "파인튜닝"),
-    "pointer": ("포인터",), "joint": ("공동", "결합"), "intent": ("의도",), "multi-label": ("다중 레이블",),
-    "reading": ("읽기", "독해"), "seeking": ("탐색",), "repeated": ("반복",),
-    "loss": ("손실",), "landscape": ("지형", "랜드스케이프"), "unified": ("통합",), "neural": ("신경",),
-    "segmentation": ("분할", "세그멘테이션"), "classification": ("분류",), "identification": ("식별",), "simultaneous": ("동시",),
-    "web": ("웹",), "world": ("세계",), "environment": ("환경",), "leveraging": ("활용",),
-    "alignment": ("정렬",), "editing": ("편집",), "parameter": ("매개변수", "파라미터"),
-    "delta": ("델타",), "webpage": ("웹 페이지", "웹페이지"), "harnessing": ("활용",), "visual": ("시각",),
-    "behavioral": ("행동",), "persona": ("페르소나",), "latent": ("잠재",),
-    "transferability": ("전이성", "전이 가능"), "reduction": ("감소", "축소"), "in-context": ("인컨텍스트", "맥락 내"),
-    "anomaly": ("이상",), "time-series": ("시계열",), "series": ("시계열",), "autoencoder": ("오토인코더",),
-    "efficient": ("효율",), "consistent": ("일관",), "value": ("가치",),
-    "misinformation": ("허위 정보", "잘못된 정보"), "personalization": ("개인화",), "scientific": ("과학",), "capability": ("능력",),
-}
 
 
 def _stem(word: str) -> str:
@@ -462,7 +385,7 @@ def paper_score(reply: str, title: str, abstract: str = "", tokens: set[str] | N
     for term, weight in paper_terms(title, abstract).items():
         if term in tokens or (" " in term and term in low):
             score += weight
-        elif term in GLOSSARY and any(k in reply for k in GLOSSARY[term]):
+        elif term in RENDERINGS_KO and any(k in reply for k in RENDERINGS_KO[term]):
             score += min(weight, 1.5)
         elif _loanword(term, hangul):
             score += min(weight, 1.0)
@@ -500,7 +423,7 @@ def grounding(reply: str, papers) -> Grounding:
     name-like token — acronym, CamelCase, digits — 3; a long word 1.5, another word 1; words
     common to most AI titles, :data:`GENERIC`, 0.25; function words nothing), the name-like
     tokens of its abstract (2), the numbers of its title (1). A term counts when the reply has
-    it in English, or in Korean: a :data:`GLOSSARY` rendering or the same word written in Hangul
+    it in English, or in Korean: a :data:`RENDERINGS_KO` rendering or the same word written in Hangul
     (:func:`_loanword`, 벤치마크 = benchmark). A reply is
     about the papers when one paper's evidence reaches :data:`GROUNDED_MIN`, and it shows strong
     evidence of another paper when it quotes an English title-like phrase (six or more words in
