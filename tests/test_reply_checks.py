@@ -21,7 +21,8 @@ from digest.i18n import strings
 from digest.llm.client import LLM, LLMError
 from digest.summarize.llm import LLMSummarizer
 from digest.models import Paper
-from digest.summarize.replies import UnusableReply, check_summary, clean_reply, normalise, parse_summary
+from digest.summarize.checks import check_summary
+from digest.summarize.replies import UnusableReply, clean_reply, normalise, parse_summary
 from digest.classify.taxonomy import Category
 
 CAT = Category(name="Security", emoji="*", description="Security research", keywords=(), aliases=())

@@ -36,7 +36,7 @@ from digest.llm import prompts
 from digest.glossary import CATEGORY_NAMES_KO
 from digest.llm.client import LLM, LLMError
 from digest.llm.ledger import cache_key_for, estimate_tokens
-from digest.summarize.llm import UnusableReply, clean_reply
+from digest.summarize.replies import UnusableReply, clean_reply
 from digest.models import Classification, Paper
 from digest.classify.taxonomy import Category, Taxonomy, normalize
 from digest.summarize.keyphrases import split_sentences
