@@ -52,7 +52,7 @@ class PorterStems:
 
 @dataclass(frozen=True)
 class DayPapers:
-    """One day's papers, ready for ``_match_day``: lower-cased texts, lengths in words, and the
+    """One day's papers, ready for ``Retriever.match_day``: lower-cased texts, lengths in words, and the
     rowid ranges that hold most of them (the rest, stored apart, are listed in ``scattered``)."""
 
     key: tuple

@@ -155,7 +155,7 @@ class Retriever:
         return tfs
 
     def day_papers(self, day: date) -> DayPapers | None:
-        """``day``'s papers as searched by ``_match_day``; the day read last is kept, keyed by
+        """``day``'s papers as searched by :meth:`match_day`; the day read last is kept, keyed by
         when that day was built, since a thread asks many questions about one day."""
         stamp = self.fetch("select built_at, pruned_at from day_builds where day = ?", [day.isoformat()])
         key = (day, *(stamp[0] if stamp else ()))

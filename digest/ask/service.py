@@ -10,7 +10,7 @@ citations, and an honest search-result answer when no LLM is available.
    about a paper that is not in the digest says so and offers the archive.
 2. **Retrieval** ranks the papers of that day's digest (``day_papers``) with BM25 over title
    (weighted) and abstract, fused with BM25 over the day's category summaries; it reads only
-   that day's part of the FTS5 index, never the whole archive (see ``_match_day``). "earlier",
+   that day's part of the FTS5 index, never the whole archive (``Retriever.match_day``). "earlier",
    "last week", "이전 ..." widen it to every stored paper, and the answer says so. Korean words
    are mapped to English query terms through a small glossary and the taxonomy's aliases;
    Latin-script names in a Korean question ("Hymba", "SSM") are kept as they are.
@@ -19,6 +19,10 @@ citations, and an honest search-result answer when no LLM is available.
    cited papers listed with links. Without a key, or when the call fails or the day's token
    budget is spent, the answer is the search result itself — the best-matching papers with
    the sentences that matched — stated as such.
+
+This module is the flow; the parts live beside it: ``guards`` (question checks), ``language``,
+``terms`` (query terms, with ``digest.glossary``), ``retrieve`` and ``bm25`` (search),
+``limits`` (rate limit), ``answers`` and ``citations`` (the answer's text), ``messages`` (wording).
 """
 
 
