@@ -287,3 +287,16 @@ def test_cache_keys_of_existing_prompts_never_change(stub, store):
     stored = [r["key"] for r in store.db["llm_cache"].rows]
     assert stored == ["57bd8f600eb00c9a7cd8d33d318a4163be80a302bd67d5ca0911612c297f8c48"]
     assert llm.cached(caller_key) == "cached text"
+
+
+def test_ledger_counts_requests_and_tokens_without_cache_hits(stub, store):
+    from digest.llm.ledger import calls_and_tokens, utc_day
+
+    llm = make(stub, store)
+    stub.push(Reply(content="an answer", usage={"prompt_tokens": 100, "completion_tokens": 20,
+                                                  "total_tokens": 120}))
+    llm.complete(kind="summary", messages=HELLO, cache_key="k")
+    llm.complete(kind="summary", messages=HELLO, cache_key="k")  # a cache hit: no request, no tokens
+    assert calls_and_tokens(store, utc_day()) == (1, 120)
+    assert calls_and_tokens(store) == (1, 120)
+    assert calls_and_tokens(store, "2000-01-01") == (0, 0)

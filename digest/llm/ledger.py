@@ -143,3 +143,17 @@ def usage_rows_since(store, since: str) -> list[dict]:
             f"coalesce(sum(prompt_tokens), 0) as prompt_tokens, "
             f"coalesce(sum(completion_tokens), 0) as completion_tokens "
             f"from llm_usage where day >= ? group by day, kind order by day desc, kind", [since])
+
+
+def calls_and_tokens(store, day: str | None = None) -> tuple[int, int]:
+    """(requests sent, tokens used) in ``llm_usage``: on one UTC ``day``, or ever. Cache hits are
+    not requests (and cost no tokens). For status lines and the scheduler's per-run figures, so
+    that they need no SQL of their own."""
+    with store.lock:
+        has_cached = "cached" in store.db["llm_usage"].columns_dict
+        calls = "sum(case when coalesce(cached, 0) = 0 then 1 else 0 end)" if has_cached else "count(*)"
+        where, args = ("where day = ?", [day]) if day is not None else ("", [])
+        row = store.db.execute(
+            f"select coalesce({calls}, 0), coalesce(sum(prompt_tokens), 0) + "
+            f"coalesce(sum(completion_tokens), 0) from llm_usage {where}", args).fetchone()
+    return int(row[0]), int(row[1])
