@@ -6,7 +6,7 @@
    openai SDK against the loopback stub (tests/real_replies.py): the share shown for their own
    papers, the share shown for another day's papers (should be low), the share rendered in our
    five-part layout, why the others fell back, and the mean requests per category (repairs
-   included). The same figures for the prompt-free check alone (digest.summarize.replies.check_summary),
+   included). The same figures for the prompt-free check alone (digest.summarize.checks.check_summary),
    and before the Korean glossary and loanword matching (English title words only), to show
    what each part of the grounding rule buys.
 2. The 300-paper LLM build of bench_llm.py at --latency s per call, once with model replies that
@@ -31,7 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 from openai_stub import OpenAIStub, Reply, llm_settings  # noqa: E402
 from real_replies import load_records, papers_of, replay, other_index  # noqa: E402
 
-from digest.summarize import replies  # noqa: E402
+from digest.summarize import checks, grounding  # noqa: E402
 from digest.llm.client import LLM  # noqa: E402
 from digest.summarize.llm import LLMSummarizer  # noqa: E402
 from digest.store import Store  # noqa: E402
@@ -60,21 +60,21 @@ def real_replies(records: list[dict]) -> dict:
 
 def check_only(records: list[dict], *, english_only: bool = False) -> tuple[float, float]:
     """Shown rates from check_summary alone; ``english_only`` turns off glossary and loanwords."""
-    saved = (replies.GLOSSARY, replies._loanword)
+    saved = (grounding.RENDERINGS_KO, grounding._loanword)
     if english_only:
-        replies.GLOSSARY, replies._loanword = {}, (lambda term, hangul: False)
+        grounding.RENDERINGS_KO, grounding._loanword = {}, (lambda term, hangul: False)
     try:
         def shown(text, papers):
             try:
-                replies.check_summary(text, papers)
+                checks.check_summary(text, papers)
                 return True
-            except replies.UnusableReply:
+            except checks.UnusableReply:
                 return False
         own = sum(shown(r["text"], papers_of(r)) for r in records) / len(records)
         other = sum(shown(r["text"], papers_of(records[other_index(records, i)]))
                     for i, r in enumerate(records)) / len(records)
     finally:
-        replies.GLOSSARY, replies._loanword = saved
+        grounding.RENDERINGS_KO, grounding._loanword = saved
     return own, other
 
 

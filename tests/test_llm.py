@@ -13,7 +13,8 @@ try:  # tests/ is on sys.path (rootdir mode) or a package
 except ModuleNotFoundError:
     from tests.openai_stub import TEST_KEY, OpenAIStub, Reply, llm_settings, store, stub  # noqa: F401
 
-from digest.llm.client import LLM, BudgetExceeded, LLMError, LLMUnavailable, cache_key_for
+from digest.llm.client import LLM, BudgetExceeded, LLMError, LLMUnavailable
+from digest.llm.ledger import cache_key_for
 
 HELLO = [{"role": "user", "content": "Say hello."}]
 
@@ -269,3 +270,33 @@ def test_cut_off_and_runaway_replies_are_refused_only_when_the_caller_asks(stub,
     with pytest.raises(LLMError) as err:
         llm.complete(kind="x", messages=messages, max_chars=10_000)
     assert err.value.cause == "reply too long" and len(err.value.reply) <= 10_000
+
+
+def test_cache_keys_of_existing_prompts_never_change(stub, store):
+    """Regression pin: these values were computed on the release before the llm/ split (issue 15).
+    A changed key would make every cached reply unreachable, so an upgrade would re-bill them all.
+    If this fails, the key derivation (or the summarize prompt file) changed: restore it."""
+    from digest.llm import prompts
+    from digest.summarize.llm import SUMMARY_PROMPT
+    fingerprint = prompts.fingerprint("summarize", SUMMARY_PROMPT)
+    assert fingerprint == "summarize_v2:5dcdf75c4caa"
+    caller_key = cache_key_for("summary", fingerprint, HELLO)
+    assert caller_key == "ee7321d79a86263317fc4f6b19727784f4f53a29b6869500cccd2a8f91c9ce71"
+    llm = make(stub, store, digest_model="my-model")
+    llm.remember(caller_key, "summary", "cached text")
+    stored = [r["key"] for r in store.db["llm_cache"].rows]
+    assert stored == ["57bd8f600eb00c9a7cd8d33d318a4163be80a302bd67d5ca0911612c297f8c48"]
+    assert llm.cached(caller_key) == "cached text"
+
+
+def test_ledger_counts_requests_and_tokens_without_cache_hits(stub, store):
+    from digest.llm.ledger import calls_and_tokens, utc_day
+
+    llm = make(stub, store)
+    stub.push(Reply(content="an answer", usage={"prompt_tokens": 100, "completion_tokens": 20,
+                                                  "total_tokens": 120}))
+    llm.complete(kind="summary", messages=HELLO, cache_key="k")
+    llm.complete(kind="summary", messages=HELLO, cache_key="k")  # a cache hit: no request, no tokens
+    assert calls_and_tokens(store, utc_day()) == (1, 120)
+    assert calls_and_tokens(store) == (1, 120)
+    assert calls_and_tokens(store, "2000-01-01") == (0, 0)

@@ -14,7 +14,8 @@ except ModuleNotFoundError:
     from tests.openai_stub import TEST_KEY, Reply, llm_settings, papers_in, store, stub  # noqa: F401
 
 from digest.llm.client import LLM
-from digest.summarize.llm import LLMSummarizer, check_summary
+from digest.summarize.checks import check_summary
+from digest.summarize.llm import LLMSummarizer
 from digest.models import Paper
 from digest.classify.taxonomy import parse_taxonomy
 

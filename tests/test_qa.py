@@ -13,7 +13,9 @@ from openai_stub import Reply, llm_settings, stub  # noqa: F401
 from digest.cli import main as cli
 from digest.config import load_settings
 from digest.llm.client import LLM
-from digest.ask.service import QAService, detect_language, fix_citations
+from digest.ask.citations import fix_citations
+from digest.ask.language import detect_language
+from digest.ask.service import QAService
 from digest.service import DigestService
 
 DAY = date(2024, 11, 22)

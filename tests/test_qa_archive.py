@@ -75,5 +75,5 @@ def test_an_earlier_question_still_searches_every_day(tmp_path):
 def test_question_words_are_pruned_before_the_search(tmp_path):
     _, service = service_at(tmp_path, datetime(2024, 11, 30, tzinfo=timezone.utc))
     qa = QAService(service.store, service.taxonomy, service.settings)
-    units = qa._units(qa.terms("Which models model the modeling of caches, cache and caching?"))
+    units = qa.retriever.units(qa.terms("Which models model the modeling of caches, cache and caching?"))
     assert units == [("models",), ("caches",)]  # one per Porter stem (model, cach), no stop words

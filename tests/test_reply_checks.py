@@ -21,7 +21,8 @@ from digest.i18n import strings
 from digest.llm.client import LLM, LLMError
 from digest.summarize.llm import LLMSummarizer
 from digest.models import Paper
-from digest.summarize.replies import UnusableReply, check_summary, clean_reply, normalise, parse_summary
+from digest.summarize.checks import check_summary
+from digest.summarize.replies import UnusableReply, clean_reply, normalise, parse_summary
 from digest.classify.taxonomy import Category
 
 CAT = Category(name="Security", emoji="*", description="Security research", keywords=(), aliases=())
@@ -211,7 +212,7 @@ def test_secrets_in_a_reply_are_redacted_before_shown_or_stored(stub, store):
 
 
 def LLM_redact(text: str) -> str:
-    from digest.llm.client import redact_secrets
+    from digest.llm.redact import redact_secrets
     return redact_secrets(text, TEST_KEY)
 
 

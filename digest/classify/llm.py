@@ -33,8 +33,10 @@ from functools import lru_cache
 
 from digest.summarize import llm as llm_summarize
 from digest.llm import prompts
-from digest.llm.client import LLM, LLMError, cache_key_for, estimate_tokens
-from digest.summarize.llm import UnusableReply, clean_reply
+from digest.glossary import CATEGORY_NAMES_KO
+from digest.llm.client import LLM, LLMError
+from digest.llm.ledger import cache_key_for, estimate_tokens
+from digest.summarize.replies import UnusableReply, clean_reply
 from digest.models import Classification, Paper
 from digest.classify.taxonomy import Category, Taxonomy, normalize
 from digest.summarize.keyphrases import split_sentences
@@ -62,19 +64,6 @@ _LINE = re.compile(r"^[\s>*_`\-•]*(?:p|paper|id)?[\s_#\-]*(\d{1,4})[*_`\s]*(?:
                    re.I | re.M)
 _PAREN = re.compile(r"\s*[(\[（].*?[)\]）]\s*")
 _NON_WORD = re.compile(r"[\W_]+")
-# Korean names a model may use for the default categories (taxonomy.toml lists some as aliases)
-KOREAN_NAMES = {
-    "멀티모달": "Multimodal", "다중 모달": "Multimodal", "컴퓨터 비전": "Computer Vision",
-    "대규모 언어 모델": "LLM", "대형 언어 모델": "LLM", "거대 언어 모델": "LLM",
-    "자연어 처리": "Natural Language Processing", "모델 학습 기법": "Model training technique",
-    "모델 훈련 기법": "Model training technique", "학습 기법": "Model training technique",
-    "강화 학습": "Reinforcement Learning", "추론 가속": "Inference acceleration",
-    "추론 가속화": "Inference acceleration", "오픈 도메인 추론": "Open Domain Reasoning",
-    "개방형 도메인 추론": "Open Domain Reasoning", "보안": "Security", "보안 및 안전": "Security",
-    "머신러닝 윤리": "Machine Learning Ethics", "기계 학습 윤리": "Machine Learning Ethics",
-    "기계학습 윤리": "Machine Learning Ethics", "오디오": "Audio", "그래프 신경망": "Graph Neural Networks",
-    "양자 컴퓨팅": "Quantum Computing", "인공지능": "Artificial Intelligence", "인공 지능": "Artificial Intelligence",
-}
 
 
 def extract_json(text: str) -> object:
@@ -103,7 +92,7 @@ class _Names:
         for cat in taxonomy:
             for name in (cat.name, *cat.aliases):
                 self.loose.setdefault(self._squash(name), cat)
-        for ko, name in KOREAN_NAMES.items():
+        for ko, name in CATEGORY_NAMES_KO.items():
             cat = taxonomy.get(name)
             if cat is not None:
                 self.loose.setdefault(self._squash(ko), cat)

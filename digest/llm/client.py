@@ -1,4 +1,6 @@
-"""The one place that talks to the openai SDK: client, cache, daily token budget, usage records.
+"""The one place that talks to the openai SDK: clients, calls, the total deadline, reply checks.
+
+The cache, the daily budget and the ``llm_usage`` rows are kept by :class:`digest.llm.ledger.Ledger`.
 
 ``LLM(settings, store)`` builds ``OpenAI`` / ``AsyncOpenAI`` clients from OPENAI_API_KEY,
 OPENAI_BASE_URL (OpenAI, Azure's ``/openai/v1/``, Ollama, vLLM, llama.cpp, LM Studio),
@@ -25,20 +27,19 @@ reasoning models) are retried once without it, and the choice is remembered.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 import re
 import threading
-import time
 import weakref
 from collections.abc import Callable
-from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-import httpx2
 import openai
 from openai import AsyncOpenAI, OpenAI
+
+from digest.llm.deadline import deadline_hooks
+from digest.llm.ledger import Ledger, content_of, estimate_call, estimate_tokens
+from digest.llm.redact import redact_secrets
 
 log = logging.getLogger(__name__)
 
@@ -71,103 +72,9 @@ class LLMUnavailable(LLMError):
     cause = "unavailable"
 
 
-def cache_key_for(*parts: object) -> str:
-    """A stable hash of JSON-able parts (tuples count as lists; other objects by ``str``)."""
-    blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
-
-
-def estimate_tokens(text: str) -> int:
-    """Rough token count, on the high side: UTF-8 bytes / 4 (chars / 4 for English text)."""
-    return (len(text.encode("utf-8")) + 3) // 4
-
-
-def utc_day() -> str:
-    return datetime.now(timezone.utc).date().isoformat()
-
-
 _SECRETISH = re.compile(r"(?i)\b(?:sk|key|api[-_]?key)[-_][A-Za-z0-9_\-]{6,}|\bBearer\s+\S+")
-# Secret-looking tokens in a model's text (shown and stored): OpenAI/Anthropic-style keys,
-# bearer tokens, GitHub, Slack, AWS and Google keys. Narrower than _SECRETISH, which is for
-# error lines: words like "key-value" must survive in a summary.
-_SECRET_TOKEN = re.compile(
-    r"\b(?:sk|rk|pk)-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_\-]{16,}|\bBearer\s+[A-Za-z0-9._\-]{16,}"
-    r"|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abprs]-[A-Za-z0-9\-]{10,}|\bAKIA[0-9A-Z]{16}\b"
-    r"|\bAIza[0-9A-Za-z_\-]{30,}")
 _REFUSAL_FINISH = {"content_filter"}
-REDACTED = "[redacted]"
 MAX_REPLY_CHARS = 200_000   # any reply longer is refused before anything reads it (callers cap lower)
-
-
-def redact_secrets(text: str, key: str | None = None) -> str:
-    """``text`` with the API key and secret-looking tokens replaced (line breaks kept)."""
-    if not text:
-        return text
-    if key and len(key) >= 8:
-        text = text.replace(key, REDACTED)
-    return _SECRET_TOKEN.sub(REDACTED, text)
-
-
-class _DeadlineStream(httpx2.SyncByteStream):
-    """A response body that raises ReadTimeout once the request's total deadline has passed.
-
-    httpx timeouts are per read: a server trickling one byte every half second never trips
-    them. The deadline is set when the request is sent (connect + headers + body count)."""
-
-    def __init__(self, stream, deadline: float, request):
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    def __iter__(self):
-        for chunk in self._stream:
-            if time.monotonic() > self._deadline:
-                raise httpx2.ReadTimeout("the reply did not complete within the total deadline",
-                                         request=self._request)
-            yield chunk
-
-    def close(self) -> None:
-        self._stream.close()
-
-
-class _AsyncDeadlineStream(httpx2.AsyncByteStream):
-    """:class:`_DeadlineStream` for the async client."""
-
-    def __init__(self, stream, deadline: float, request):
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    async def __aiter__(self):
-        async for chunk in self._stream:
-            if time.monotonic() > self._deadline:
-                raise httpx2.ReadTimeout("the reply did not complete within the total deadline",
-                                         request=self._request)
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
-
-
-def deadline_hooks(total: float, *, asynchronous: bool = False) -> dict:
-    """httpx event hooks that bound each HTTP attempt to ``total`` seconds overall."""
-
-    def stamp(request) -> None:
-        request.extensions["digest_deadline"] = time.monotonic() + total
-
-    def limit(response) -> None:
-        deadline = response.request.extensions.get("digest_deadline")
-        if deadline is not None:
-            response.stream = _DeadlineStream(response.stream, deadline, response.request)
-
-    if not asynchronous:
-        return {"request": [stamp], "response": [limit]}
-
-    async def astamp(request) -> None:
-        stamp(request)
-
-    async def alimit(response) -> None:
-        deadline = response.request.extensions.get("digest_deadline")
-        if deadline is not None:
-            response.stream = _AsyncDeadlineStream(response.stream, deadline, response.request)
-
-    return {"request": [astamp], "response": [alimit]}
 
 
 class LLM:
@@ -180,7 +87,6 @@ class LLM:
         key = settings.openai_api_key
         self._key: str | None = key.get_secret_value() if key is not None else None
         self.enabled: bool = bool(self._key)
-        self.budget: int = settings.digest_daily_token_budget
         self.timeout: float = settings.digest_llm_timeout
         self.max_retries: int = settings.digest_llm_max_retries
         self.base_url: str | None = settings.openai_base_url or None
@@ -188,14 +94,11 @@ class LLM:
         self._client: OpenAI | None = None
         self._aclients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._client_lock = threading.Lock()
-        self._budget_lock = threading.Lock()
         self._stats_lock = threading.Lock()
-        self._reserved = 0
         self._unsupported: set[str] = set()  # request parameters this server rejected
         self.stats = {"calls": 0, "cache_hits": 0, "failures": 0,
                       "prompt_tokens": 0, "completion_tokens": 0}
-        with store.lock:
-            self._record_hits = "cached" in store.db["llm_usage"].columns_dict
+        self.ledger = Ledger(store, self.model, settings.digest_daily_token_budget)
 
     # --- clients ---------------------------------------------------------------------------
     def _client_args(self) -> dict:
@@ -296,21 +199,21 @@ class LLM:
         finally:
             self._release(estimate)
 
+    @property
+    def budget(self) -> int:
+        return self.ledger.budget
+
     def used_today(self) -> int:
         """Tokens recorded in ``llm_usage`` for the current UTC day."""
-        with self.store.lock:
-            row = self.store.db.execute(
-                "select coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0) "
-                "from llm_usage where day = ?", [utc_day()]).fetchone()
-        return int(row[0])
+        return self.ledger.used_today()
 
     def budget_left(self) -> int:
         """Tokens still allowed today (UTC), less those reserved by calls in flight."""
-        return max(0, self.budget - self.used_today() - self._reserved)
+        return self.ledger.budget_left()
 
     def cached(self, cache_key: str) -> str | None:
         """A reply stored under ``cache_key`` (as given to :meth:`complete`), without a call."""
-        return self._cache_lookup(self._full_key(cache_key))
+        return self.ledger.lookup(self.ledger.full_key(cache_key))
 
     def remember(self, cache_key: str, kind: str, value: str) -> None:
         """Store ``value`` under ``cache_key`` as if a call had returned it."""
@@ -318,11 +221,7 @@ class LLM:
 
     def remember_many(self, items: list[tuple[str, str]], kind: str) -> None:
         """:meth:`remember` for many ``(cache_key, value)`` pairs, in one transaction."""
-        now = time.time()
-        rows = [{"key": self._full_key(k), "kind": kind, "model": self.model, "response": v,
-                 "created_at": now} for k, v in items]
-        with self.store.transaction() as db:
-            db["llm_cache"].upsert_all(rows, pk="key")
+        self.ledger.put_many(items, kind)
 
     # --- SDK calls ----------------------------------------------------------------------------
     def _params(self, messages: list[dict], max_tokens: int, json_mode: bool) -> dict:
@@ -396,7 +295,7 @@ class LLM:
         prompt = getattr(usage, "prompt_tokens", None)
         completion = getattr(usage, "completion_tokens", None)
         if prompt is None:  # servers that report no usage: count an estimate instead
-            prompt = sum(estimate_tokens(_content(m)) for m in messages)
+            prompt = sum(estimate_tokens(content_of(m)) for m in messages)
         if completion is None:
             completion = estimate_tokens(text)
         if problem is None and validate is not None:
@@ -413,7 +312,7 @@ class LLM:
             log.warning("%s", err)
             raise err
         if key is not None:
-            self._cache_put(key, kind, text)
+            self.ledger.put(key, kind, text)
         return text
 
     def _failed(self, kind: str, err: Exception, estimate: int) -> LLMUnavailable:
@@ -449,36 +348,22 @@ class LLM:
             text = text.replace(self._key, "***")
         return _SECRETISH.sub("***", text)
 
-    # --- budget -----------------------------------------------------------------------------
+    # --- ledger -----------------------------------------------------------------------------
     def _reserve(self, messages: list[dict], max_tokens: int) -> int:
-        estimate = sum(estimate_tokens(_content(m)) + 4 for m in messages) + max_tokens
-        with self._budget_lock:
-            used = self.used_today()
-            if used + self._reserved + estimate > self.budget:
-                raise BudgetExceeded(
-                    f"daily LLM token budget reached: {used:,} of {self.budget:,} tokens used today "
-                    f"(UTC), {self._reserved:,} in flight, this call needs about {estimate:,}")
-            self._reserved += estimate
+        estimate = estimate_call(messages, max_tokens)
+        refusal = self.ledger.reserve(estimate)
+        if refusal is not None:
+            raise BudgetExceeded(refusal)
         return estimate
 
     def _release(self, estimate: int) -> None:
-        with self._budget_lock:
-            self._reserved -= estimate
+        self.ledger.release(estimate)
 
-    # --- store ------------------------------------------------------------------------------
     def _full_key(self, cache_key: str | None) -> str | None:
-        return None if cache_key is None else cache_key_for("llm", self.model, cache_key)
-
-    def _cache_lookup(self, key: str | None) -> str | None:
-        if key is None:
-            return None
-        with self.store.lock:
-            row = self.store.db.execute("select response from llm_cache where key = ?",
-                                        [key]).fetchone()
-        return row[0] if row else None
+        return self.ledger.full_key(cache_key)
 
     def _cache_get(self, key: str | None, kind: str, validate: Validator | None) -> str | None:
-        text = self._cache_lookup(key)
+        text = self.ledger.lookup(key)
         if text is None:
             return None
         text = redact_secrets(text, self._key)  # stored before redaction existed, or another key
@@ -489,18 +374,8 @@ class LLM:
                 return None
         with self._stats_lock:
             self.stats["cache_hits"] += 1
-        if self._record_hits:
-            with self.store.transaction() as db:
-                db["llm_usage"].insert({"day": utc_day(), "ts": time.time(), "kind": kind,
-                                        "model": self.model, "prompt_tokens": 0,
-                                        "completion_tokens": 0, "ok": 1, "error": None,
-                                        "cached": 1})
+        self.ledger.record_hit(kind)
         return text
-
-    def _cache_put(self, key: str, kind: str, text: str) -> None:
-        with self.store.transaction() as db:
-            db["llm_cache"].upsert({"key": key, "kind": kind, "model": self.model,
-                                    "response": text, "created_at": time.time()}, pk="key")
 
     def _record(self, kind: str, prompt: int, completion: int, error: str | None) -> None:
         with self._stats_lock:
@@ -508,16 +383,7 @@ class LLM:
             self.stats["prompt_tokens"] += prompt
             self.stats["completion_tokens"] += completion
             self.stats["failures"] += error is not None
-        with self.store.transaction() as db:
-            db["llm_usage"].insert({"day": utc_day(), "ts": time.time(), "kind": kind,
-                                    "model": self.model, "prompt_tokens": prompt,
-                                    "completion_tokens": completion, "ok": int(error is None),
-                                    "error": error})
-
-
-def _content(message: dict) -> str:
-    content = message.get("content", "")
-    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
+        self.ledger.record(kind, prompt, completion, error)
 
 
 def _one_line(text: str) -> str:

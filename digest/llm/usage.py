@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from digest.llm.ledger import usage_rows_since
+
 # What the day's tokens went to, from the ``kind`` of each llm_usage row; the order people
 # read them in (the budget keeps the summaries and their repairs first).
 PURPOSES = ("summaries", "repairs", "classification", "Q&A", "doctor", "other")
@@ -40,17 +42,7 @@ def usage_report(store, settings, days: int = 7) -> list[dict]:
     """
     days = max(1, int(days))
     since = (datetime.now(timezone.utc).date() - timedelta(days=days - 1)).isoformat()
-    with store.lock:
-        has_cached = "cached" in store.db["llm_usage"].columns_dict
-        cached = "coalesce(cached, 0)" if has_cached else "0"
-        rows = store.db.execute_returning_dicts(
-            f"select day, kind, "
-            f"sum(case when {cached} = 0 then 1 else 0 end) as calls, "
-            f"sum(case when {cached} = 0 and ok = 0 then 1 else 0 end) as failed, "
-            f"sum({cached}) as cached, "
-            f"coalesce(sum(prompt_tokens), 0) as prompt_tokens, "
-            f"coalesce(sum(completion_tokens), 0) as completion_tokens "
-            f"from llm_usage where day >= ? group by day, kind order by day desc, kind", [since])
+    rows = usage_rows_since(store, since)
     by_day: dict[str, dict] = {}
     for r in rows:
         d = by_day.setdefault(r["day"], {"day": r["day"], "calls": 0, "failed": 0, "cached": 0,

@@ -3,7 +3,7 @@
 ``LLMSummarizer(llm).summarize_all(groups, language)`` asks for every category concurrently
 (at most DIGEST_LLM_CONCURRENCY calls in flight), so a build takes about one LLM round, not
 one per category. Abstracts go into the prompt without sentences that address an AI reader
-(:func:`digest.summarize.replies.without_injections`). Each reply is read by :mod:`digest.summarize.replies`,
+(:func:`digest.summarize.checks.without_injections`). Each reply is read by :mod:`digest.summarize.replies`,
 which accepts the shapes real models write and rejects only what is wrong (refusal, empty, cut
 off, runaway length, not about the given papers, obeying injected text, parts missing). A reply
 that fails on form only gets one repair request quoting the problem (kind ``summary_repair``
@@ -21,10 +21,11 @@ from string import Template
 
 from digest.llm import prompts
 from digest.i18n import STRINGS, language_name, t
-from digest.llm.client import LLM, BudgetExceeded, LLMError, cache_key_for
+from digest.llm.client import LLM, BudgetExceeded, LLMError
+from digest.llm.ledger import cache_key_for
 from digest.models import CategorySummary, Paper
-from digest.summarize.replies import (MAX_REPLY_CHARS, UnusableReply, check_summary, clean_reply,  # noqa: F401
-                            normalise, without_injections)
+from digest.summarize.checks import check_summary, without_injections
+from digest.summarize.replies import MAX_REPLY_CHARS, normalise
 from digest.summarize.extractive import ExtractiveSummarizer
 from digest.classify.taxonomy import Category
 
