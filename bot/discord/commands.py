@@ -17,7 +17,8 @@ from discord import app_commands
 from bot.discord import render
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import DigestQuery
-from digest.query.parse import language_code, parse_query
+from digest.query.parse import parse_query
+from digest.query.words import language_code
 from digest.deliver.subscriptions import handle_subscription_command
 from digest.classify.taxonomy import Taxonomy, normalize
 

@@ -486,9 +486,9 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
     channel = str(channel)
     try:
         if query.kind == "subscribe":
-            from digest.query.parse import subscription
+            from digest.query.subscribe import subscribe_request
 
-            req = subscription(query)
+            req = subscribe_request(query)
             sub = subs.subscribe(platform, channel, req.time, req.timezone, req.language,
                                  req.categories, created_by=str(user))
             return _t(lang, "subscribed", time=sub.post_time, tz=sub.timezone,
@@ -561,9 +561,9 @@ def cli_subscriptions(args, echo: Callable[[str], None]) -> int:
     if args.platform not in ("slack", "discord"):
         raise SubscriptionError(f"platform must be slack or discord, not {args.platform!r}")
     if action == "add":
-        from digest.query.parse import _zone  # the same time-zone spelling rules as /digest subscribe
+        from digest.query.subscribe import canonical_zone  # the same time-zone spelling rules as /digest subscribe
 
-        tz_name = _zone(args.timezone) or args.timezone
+        tz_name = canonical_zone(args.timezone) or args.timezone
         sub = subs.subscribe(args.platform, args.channel, args.time, tz_name, args.language,
                              args.category or (), notify_empty=True if args.notify_empty else None,
                              created_by="cli")
