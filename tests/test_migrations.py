@@ -81,7 +81,7 @@ def test_a_fresh_database_has_the_schema_of_an_upgraded_one(release_db, tmp_path
 def test_a_read_only_release_database_still_opens_for_reading(release_db, monkeypatch):
     """Not yet bridged and not writable (this process may not write it: the connection is then
     opened ``mode=ro`` for real): nothing is pending, so it opens for reading without a write."""
-    monkeypatch.setattr("digest.store.os.access", lambda path, mode: False)
+    monkeypatch.setattr("digest.store.failures.os.access", lambda path, mode: False)
     store = Store(release_db)
     assert store.readonly and store.load_digest(DAY, "en") is not None
     assert not store.db["_sqlite_migrations"].exists()

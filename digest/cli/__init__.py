@@ -142,7 +142,7 @@ def register(name: str, handler: Handler) -> None:
 def _storage_line(err: BaseException) -> str | None:
     """One line for a database or output file that ran out of space, is corrupt or read-only;
     None for any other error (a bug keeps its traceback)."""
-    from digest.store import storage_error
+    from digest.store.failures import storage_error
 
     if isinstance(err, OSError) and not isinstance(err, sqlite3.Error):
         if err.errno not in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS):

@@ -7,9 +7,7 @@ either the old day or the new one, never half of each.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 from digest.errors import ConfigError, StorageError
 from digest.models import CategorySummary, Classification, Digest, Paper
 from digest.store import migrations
+from digest.store.failures import BUSY_TIMEOUT, storage_error, writable
 from digest.store.sqlite import sqlite_utils
 
 
@@ -48,39 +47,6 @@ def paper_from_row(row: dict) -> Paper:
     )
 
 
-BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock before giving up
-_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
-
-
-def storage_error(err: BaseException, path: str) -> StorageError | None:
-    """The one-line error for a database file that is full, corrupt, read-only or busy;
-    None when ``err`` is about something else (a bug, a bad query)."""
-    name = getattr(err, "sqlite_errorname", "") or ""
-    text = str(err).lower()
-    if name.startswith("SQLITE_READONLY") or "readonly" in text:
-        return StorageError(f"{path} is read-only: reading works (show, ask, status), "
-                            "saving needs write access to the file")
-    if name == "SQLITE_FULL" or "disk is full" in text or getattr(err, "errno", None) in _FULL:
-        return StorageError(f"{path}: the disk is full: nothing was saved and nothing stored "
-                            "was lost; free some space and run again")
-    if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
-        return StorageError(f"{path}: disk I/O error while writing (disk full or a file size "
-                            "limit?): nothing was saved and nothing stored was lost")
-    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text:
-        return StorageError(f"{path} is corrupt ({err}): it was left as it is; restore it from "
-                            f"a backup (check it with: sqlite3 {path} 'PRAGMA integrity_check')")
-    if name.startswith("SQLITE_BUSY") or "database is locked" in text:
-        return StorageError(f"{path} is busy: another process held its write lock for over "
-                            f"{BUSY_TIMEOUT:.0f} s; run again")
-    return None
-
-
-def _writable(path: str) -> bool:
-    """False for an existing file this process may not write (permissions, ``chattr +i``,
-    a read-only mount): such a database is opened read-only instead of failing every command."""
-    return path == ":memory:" or not Path(path).exists() or os.access(path, os.W_OK)
-
-
 class Store:
     """The bot's database. ``Store(":memory:")`` works for tests.
 
@@ -90,7 +56,7 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = str(path)
-        self.readonly = not _writable(self.path)
+        self.readonly = not writable(self.path)
         if self.path != ":memory:" and not self.readonly:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
