@@ -21,8 +21,8 @@ migrations = Migrations(SET)  # tracked in _sqlite_migrations, set "digest"
 
 
 def names() -> list[str]:
-    """Every migration, in the order they apply."""
-    return [m.name for m in migrations._migrations]
+    """Every migration, in the order they apply (all are pending on an empty database)."""
+    return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
 
 
 def legacy_applied(db: sqlite_utils.Database) -> set[str]:
