@@ -34,7 +34,8 @@ from rich.text import Text
 from digest.present import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
-from digest.query.parse import language_code, parse_query
+from digest.query.parse import parse_query
+from digest.query.words import language_code
 from digest.present.markdown import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
 
 log = logging.getLogger(__name__)

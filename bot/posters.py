@@ -36,8 +36,7 @@ from datetime import date
 
 from digest.store.chat_state import ChatState
 from digest.models import Digest
-from digest.deliver.ledger import PostLedger, PostRecord
-from digest.deliver.subscriptions import is_complete
+from digest.deliver.ledger import PostLedger, PostRecord, is_complete
 
 log = logging.getLogger(__name__)
 

@@ -164,7 +164,7 @@ async def serve(settings: Settings, p: Plan, args) -> int:
             if not args.once and p.slack in ("socket", "http"):
                 from bot.slack.app import SlackBot
 
-                slack = SlackBot(service, client)  # /digest subscribe etc.: digest.deliver.subscriptions
+                slack = SlackBot(service, client)  # /digest subscribe etc.: digest.deliver.chat
                 if p.slack == "http":  # no connection to watch: Slack calls in
                     health.add("slack", constant(True, "HTTP mode (auth.test ok at start)"))
                 tasks["slack"] = asyncio.create_task(slack.run(

@@ -30,9 +30,9 @@ from typing import Protocol
 
 from digest.errors import NoPapersError
 from digest.models import Digest
-from digest.deliver.ledger import PostLedger, PostRecord
-from digest.deliver.subscriptions import (NO_PAPERS, Due, Subscriptions, empty_note, filter_digest,
-                                  is_complete)
+from digest.deliver.ledger import NO_PAPERS, PostLedger, PostRecord, is_complete
+from digest.deliver.schedule import Due
+from digest.deliver.subscriptions import Subscriptions, empty_note, filter_digest
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from digest.query import help as grammar_help
 from digest.query import parse as grammar
 from digest.summarize import select
 from digest.classify.keyword import Classifier, KeywordClassifier
@@ -344,8 +345,8 @@ class DigestService:
         if query.kind == "error":
             return Reply(text=query.message, error=True)
         if query.kind in ("help", "categories"):
-            text = (grammar.help_text(language, self.taxonomy) if query.kind == "help"
-                    else grammar.categories_text(self.taxonomy, language))
+            text = (grammar_help.help_text(language, self.taxonomy) if query.kind == "help"
+                    else grammar_help.categories_text(self.taxonomy, language))
             return Reply(text=text)
         try:
             digest = self.get_digest(query.day, language, build_missing=build_missing)

@@ -29,10 +29,10 @@ from bot.posters import UNLIMITED, DiscordPoster, SlackPoster, pace_discord, pac
 from bot.scheduler import Scheduler
 from bot.slack import render as slack_render
 from digest.config import load_settings
-from digest.deliver.ledger import PostLedger
+from digest.deliver.ledger import PostLedger, is_complete
 from digest.service import DigestService
 from digest.store import Store
-from digest.deliver.subscriptions import Subscriptions, filter_digest, is_complete
+from digest.deliver.subscriptions import Subscriptions, filter_digest
 from schedule_fixtures import Clock, import_fakes, write_sources
 
 fake_slack, fake_discord = import_fakes()

@@ -9,18 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.models import DigestQuery
-from digest.query.parse import (
-    HELP_TEXT_EN,
-    HELP_TEXT_KO,
-    KINDS,
-    MESSAGES,
-    _parse,
-    categories_text,
-    help_text,
-    language_code,
-    parse_query,
-    subscription,
-)
+from digest.query.help import HELP_TEXT_EN, HELP_TEXT_KO, categories_text, help_text
+from digest.query.parse import KINDS, _parse, parse_query
+from digest.query.subscribe import SubscribeRequest, subscribe_request
+from digest.query.words import MESSAGES, language_code
 from digest.classify.taxonomy import load_taxonomy
 
 TODAY = date(2024, 11, 25)
@@ -267,14 +259,15 @@ def test_subscribe_valid(text, args):
 
 
 def test_subscription_helper_unpacks_args():
-    sub = subscription(parse("subscribe 9:00 asia/seoul ko LLM computer vision"))
+    sub = subscribe_request(parse("subscribe 9:00 asia/seoul ko LLM computer vision"))
+    assert isinstance(sub, SubscribeRequest)
     assert sub.time == "09:00" and sub.timezone == "Asia/Seoul"
     assert sub.language == "ko"
     assert sub.categories == ("LLM", "Computer Vision")
-    bare = subscription(parse("subscribe 09:00 UTC"))
+    bare = subscribe_request(parse("subscribe 09:00 UTC"))
     assert (bare.language, bare.categories) == (None, ())
     with pytest.raises(ValueError):
-        subscription(parse("LLM"))
+        subscribe_request(parse("LLM"))
 
 
 SUBSCRIBE_BAD = [
@@ -372,7 +365,7 @@ def test_fuzz_subscribe_results_are_valid(text):
     q = _parse("subscribe " + text, TAX, TODAY, "en")
     assert q.kind in {"subscribe", "error", "unsubscribe"}
     if q.kind == "subscribe":
-        sub = subscription(q)
+        sub = subscribe_request(q)
         hh, mm = sub.time.split(":")
         assert 0 <= int(hh) <= 23 and 0 <= int(mm) <= 59
         assert all(c in TAX.names for c in sub.categories)

@@ -14,8 +14,8 @@ import pytest
 
 from bot.posters import UNLIMITED, Limits, Pacer, RateLimiter
 from bot.scheduler import Scheduler
-from digest.deliver.ledger import PostLedger
-from digest.deliver.subscriptions import NO_PAPERS, Subscriptions
+from digest.deliver.ledger import NO_PAPERS, PostLedger
+from digest.deliver.subscriptions import Subscriptions
 from schedule_fixtures import Clock, MemoryPoster, import_fakes, make_service
 
 UTC = timezone.utc

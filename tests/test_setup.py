@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.cli import SAMPLE, SAMPLE_DAY, main
+from digest.cli import main
+from digest.cli.build import SAMPLE, SAMPLE_DAY
 from digest.config import load_settings
 from digest.logs import JsonFormatter
 

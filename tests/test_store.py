@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from digest.models import CategorySummary, Classification, Digest, Paper
-from digest.store import MIGRATIONS, Store
+from digest.store import Store, migrations
 
 DAY = date(2024, 11, 22)
 
@@ -17,8 +17,8 @@ def paper(i: str, title: str = "Title", abstract: str = "Abstract text.", pop: i
 def test_migrations_apply_once_in_order_and_wal_is_on(tmp_path):
     path = tmp_path / "d.db"
     store = Store(path)
-    names = [r["name"] for r in store.db["_migrations"].rows]
-    assert names == [name for name, _ in MIGRATIONS]
+    names = [r["name"] for r in store.db["_sqlite_migrations"].rows_where(order_by="id")]
+    assert names == migrations.names()
     assert Store(path).migrate() == []  # reopening applies nothing twice
     assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
 

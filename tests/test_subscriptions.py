@@ -10,11 +10,13 @@ import pytest
 
 from digest.cli import main as cli
 from digest.models import DigestQuery
-from digest.deliver.ledger import PostLedger
+from digest.deliver.chat import handle_subscription_command
+from digest.deliver.ledger import NO_PAPERS, PostLedger
+from digest.deliver.schedule import SubscriptionError
+from digest.deliver.status import status_lines
+from digest.deliver.subscriptions import Subscriptions
 from digest.query.parse import parse_query
 from digest.store import Store
-from digest.deliver.subscriptions import (NO_PAPERS, Subscriptions, SubscriptionError,
-                                  handle_subscription_command, status_lines)
 from schedule_fixtures import Clock, make_service
 
 UTC = timezone.utc

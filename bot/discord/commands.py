@@ -17,8 +17,9 @@ from discord import app_commands
 from bot.discord import render
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import DigestQuery
-from digest.query.parse import language_code, parse_query
-from digest.deliver.subscriptions import handle_subscription_command
+from digest.query.parse import parse_query
+from digest.query.words import language_code
+from digest.deliver.chat import handle_subscription_command
 from digest.classify.taxonomy import Taxonomy, normalize
 
 if TYPE_CHECKING:
@@ -217,7 +218,7 @@ class DigestCommands:
     def config_reply(self, interaction: discord.Interaction, query: DigestQuery) -> str:
         """subscribe / unsubscribe / settings for this channel; changes need Manage Server.
 
-        The engine (``digest.deliver.subscriptions``) makes the change; it also accepts the users in
+        The engine (``digest.deliver.chat``) makes the change; it also accepts the users in
         DIGEST_ADMINS. Runs in a worker thread (database)."""
         if interaction.guild_id is None:
             return text(self.language, "guild_only")

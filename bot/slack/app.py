@@ -77,7 +77,7 @@ logging.getLogger("bot.slack.bolt").addFilter(_SameTokenNotice())
 
 #: ``handler(query, channel=..., user=..., language=...) -> str`` answers /digest subscribe,
 #: unsubscribe and settings; it runs in a worker thread. Default: the engine's
-#: ``digest.deliver.subscriptions.handle_subscription_command`` with Slack admins/owners as admins.
+#: ``digest.deliver.chat.handle_subscription_command`` with Slack admins/owners as admins.
 SubscriptionHandler = Callable[..., str]
 
 
@@ -169,7 +169,7 @@ class SlackBot:
                 text = await asyncio.to_thread(self.subscriptions, query, channel=channel, user=user,
                                                language=self.language)
             else:
-                from digest.deliver.subscriptions import handle_subscription_command
+                from digest.deliver.chat import handle_subscription_command
 
                 admin = await self.is_admin(user)
                 text = await asyncio.to_thread(handle_subscription_command, query, PLATFORM, channel,

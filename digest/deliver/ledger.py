@@ -1,6 +1,8 @@
 """The ledger of daily posts per (platform, channel, day): pending -> posted, so no day is
 posted twice to a channel, and a crash between the platform's "ok" and our record can be
 reconciled on restart (the adapter looks for its marker message before posting again).
+
+The only module that reads or writes the ``posts`` table; ``is_complete`` says what a record means.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import date
 from digest.store import Store
 
 PENDING, POSTED, FAILED = "pending", "posted", "failed"
+NO_PAPERS = "no papers"  # detail of a day that had nothing to post (nothing was sent)
+INCOMPLETE_DETAILS = ("thread in progress",)  # Slack: top-level message out, thread not done
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,23 @@ class PostRecord:
     detail: str = ""
 
 
+def is_complete(record: PostRecord | None) -> bool:
+    """Whether a ledger record means "done for that day".
+
+    ``posted`` is done, except where the adapter says the thread is not finished yet (Slack
+    records ``posted`` as soon as the top-level message is out, with detail "thread in progress",
+    and "failed: ..." when thread replies failed): those are resumed, never posted again.
+    """
+    if record is None or record.state != POSTED:
+        return False
+    return not (record.detail in INCOMPLETE_DETAILS or record.detail.startswith("failed"))
+
+
+def _record(r: dict) -> PostRecord:
+    return PostRecord(r["platform"], r["channel"], date.fromisoformat(r["day"]), r["language"],
+                      r["state"], r["message_id"] or "", r["thread_id"] or "", r["detail"] or "")
+
+
 class PostLedger:
     def __init__(self, store: Store):
         self.store = store
@@ -35,11 +56,22 @@ class PostLedger:
             rows = self.store.db.execute_returning_dicts(
                 "select * from posts where platform = ? and channel = ? and day = ?",
                 [platform, channel, day.isoformat()])
-        if not rows:
-            return None
-        r = rows[0]
-        return PostRecord(r["platform"], r["channel"], date.fromisoformat(r["day"]), r["language"],
-                          r["state"], r["message_id"] or "", r["thread_id"] or "", r["detail"] or "")
+        return _record(rows[0]) if rows else None
+
+    def last(self, platform: str, channel: str) -> PostRecord | None:
+        """The channel's record of its latest day."""
+        with self.store.lock:
+            rows = self.store.db.execute_returning_dicts(
+                "select * from posts where platform = ? and channel = ? order by day desc limit 1",
+                [platform, channel])
+        return _record(rows[0]) if rows else None
+
+    def since(self, day: date) -> dict[tuple[str, str, str], PostRecord]:
+        """Every record of ``day`` or later, by (platform, channel, ISO day)."""
+        with self.store.lock:
+            rows = self.store.db.execute_returning_dicts(
+                "select * from posts where day >= ?", [day.isoformat()])
+        return {(r["platform"], r["channel"], r["day"]): _record(r) for r in rows}
 
     def _write(self, platform: str, channel: str, day: date, language: str, state: str,
                message_id: str = "", thread_id: str = "", detail: str = "",
@@ -89,6 +121,4 @@ class PostLedger:
         args = ([platform] if platform else []) + [limit]
         with self.store.lock:
             rows = self.store.db.execute_returning_dicts(sql, args)
-        return [PostRecord(r["platform"], r["channel"], date.fromisoformat(r["day"]), r["language"],
-                           r["state"], r["message_id"] or "", r["thread_id"] or "", r["detail"] or "")
-                for r in rows]
+        return [_record(r) for r in rows]

@@ -1,4 +1,4 @@
-"""SQLite persistence (sqlite-utils): ordered migrations, WAL, and every query the engine needs.
+"""SQLite persistence (sqlite-utils): WAL, transactions, and every query the engine needs.
 
 One ``Store`` wraps one connection shared by threads under a lock; writes that belong together
 (a day's papers, its digest and summaries) happen in one transaction so that a crash leaves
@@ -7,143 +7,20 @@ either the old day or the new one, never half of each.
 
 from __future__ import annotations
 
-import errno
 import json
-import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from digest.errors import ConfigError, StorageError
-
-
-def _import_sqlite_utils():
-    """sqlite-utils imports numpy when it is installed (matplotlib brings it), only to map numpy
-    types we never store; hiding it while sqlite-utils loads saves ~0.1 s on every start-up."""
-    import sys
-
-    hide = "numpy" not in sys.modules
-    if hide:
-        sys.modules["numpy"] = None  # type: ignore[assignment]  # "import numpy" -> ImportError
-    try:
-        import sqlite_utils
-    finally:
-        if hide:
-            del sys.modules["numpy"]
-    return sqlite_utils
-
-
-sqlite_utils = _import_sqlite_utils()
 from digest.models import CategorySummary, Classification, Digest, Paper
-
-Migration = Callable[[sqlite_utils.Database], None]
-MIGRATIONS: list[tuple[str, Migration]] = []
-
-
-def migration(name: str):
-    """Register a migration; they run once each, in the order they are declared."""
-
-    def register(fn: Migration) -> Migration:
-        MIGRATIONS.append((name, fn))
-        return fn
-
-    return register
-
-
-@migration("001_papers_and_digests")
-def _m001(db: sqlite_utils.Database) -> None:
-    db["papers"].create({
-        "arxiv_id": str, "title": str, "abstract": str, "authors": str, "url": str,
-        "published": str, "categories": str, "source": str, "popularity": int, "updated_at": float,
-    }, pk="arxiv_id")
-    db["papers"].enable_fts(["title", "abstract"], create_triggers=True, tokenize="porter unicode61")
-    db["day_papers"].create({
-        "day": str, "arxiv_id": str, "source": str, "popularity": int,
-        "category": str, "confidence": float, "method": str,
-    }, pk=("day", "arxiv_id"))
-    db["day_papers"].create_index(["day"])
-    db["digests"].create({
-        "day": str, "language": str, "counts": str, "notes": str, "chart_png": bytes,
-        "created_at": float,
-    }, pk=("day", "language"))
-    db["summaries"].create({
-        "day": str, "language": str, "category": str, "position": int, "emoji": str,
-        "text": str, "model": str, "note": str, "paper_ids": str,
-    }, pk=("day", "language", "category"))
-    db["summaries"].enable_fts(["category", "text"], create_triggers=True, tokenize="unicode61")
-    db["feed_state"].create({"url": str, "etag": str, "modified": str, "checked_at": float}, pk="url")
-
-
-@migration("002_llm_cache_and_usage")
-def _m002(db: sqlite_utils.Database) -> None:
-    db["llm_cache"].create({"key": str, "kind": str, "model": str, "response": str,
-                            "created_at": float}, pk="key")
-    db["llm_usage"].create({"id": int, "day": str, "ts": float, "kind": str, "model": str,
-                            "prompt_tokens": int, "completion_tokens": int, "ok": int,
-                            "error": str}, pk="id")
-    db["llm_usage"].create_index(["day"])
-
-
-@migration("003_chat_state")
-def _m003(db: sqlite_utils.Database) -> None:
-    # thread -> digest link, so a question in a thread is answered from that day's papers
-    db["threads"].create({"platform": str, "channel": str, "thread_id": str, "day": str,
-                          "language": str, "created_at": float},
-                         pk=("platform", "channel", "thread_id"))
-    # platform events already handled (Slack event_id, Discord message id): answer once
-    db["handled_events"].create({"platform": str, "event_id": str, "handled_at": float},
-                                pk=("platform", "event_id"))
-    db["qa_turns"].create({"id": int, "platform": str, "channel": str, "thread_id": str,
-                           "user": str, "role": str, "text": str, "ts": float}, pk="id")
-    db["qa_turns"].create_index(["platform", "channel", "thread_id"])
-    db["qa_requests"].create({"id": int, "user": str, "ts": float}, pk="id")
-    db["qa_requests"].create_index(["user", "ts"])
-
-
-@migration("004_subscriptions_and_posts")
-def _m004(db: sqlite_utils.Database) -> None:
-    db["subscriptions"].create({
-        "platform": str, "channel": str, "post_time": str, "timezone": str, "language": str,
-        "categories": str, "paused": int, "notify_empty": int, "created_by": str,
-        "created_at": float,
-    }, pk=("platform", "channel"))
-    db["posts"].create({
-        "platform": str, "channel": str, "day": str, "language": str, "state": str,
-        "message_id": str, "thread_id": str, "detail": str, "updated_at": float,
-    }, pk=("platform", "channel", "day"))
-
-
-@migration("005_feed_state_body")
-def _m005(db: sqlite_utils.Database) -> None:
-    db["feed_state"].add_column("body", bytes)
-
-
-@migration("006_llm_usage_cached")
-def _m006(db: sqlite_utils.Database) -> None:
-    db["llm_usage"].add_column("cached", int, not_null_default=0)
-
-
-@migration("007_day_builds")
-def _m007(db: sqlite_utils.Database) -> None:
-    # when a day was last built, and whether its day was still running then (sources not final)
-    db["day_builds"].create({"day": str, "built_at": float, "provisional": int}, pk="day")
-
-
-@migration("008_leases")
-def _m008(db: sqlite_utils.Database) -> None:
-    db["leases"].create({"name": str, "owner": str, "expires_at": float}, pk="name")
-
-
-@migration("009_day_papers_by_paper_and_retention")
-def _m009(db: sqlite_utils.Database) -> None:
-    # "which digest was this paper in" (answers over the archive) without reading every day
-    db["day_papers"].create_index(["arxiv_id"], if_not_exists=True)
-    # when the papers of a day were pruned (DIGEST_KEEP_DAYS); its digest stays
-    db["day_builds"].add_column("pruned_at", float)
+from digest.store import migrations
+from digest.store.failures import BUSY_TIMEOUT, storage_error, writable
+from digest.store.sqlite import sqlite_utils
 
 
 def _encode(values: Iterable[str]) -> str:
@@ -170,39 +47,6 @@ def paper_from_row(row: dict) -> Paper:
     )
 
 
-BUSY_TIMEOUT = 30.0  # seconds a writer waits for another process's write lock before giving up
-_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
-
-
-def storage_error(err: BaseException, path: str) -> StorageError | None:
-    """The one-line error for a database file that is full, corrupt, read-only or busy;
-    None when ``err`` is about something else (a bug, a bad query)."""
-    name = getattr(err, "sqlite_errorname", "") or ""
-    text = str(err).lower()
-    if name.startswith("SQLITE_READONLY") or "readonly" in text:
-        return StorageError(f"{path} is read-only: reading works (show, ask, status), "
-                            "saving needs write access to the file")
-    if name == "SQLITE_FULL" or "disk is full" in text or getattr(err, "errno", None) in _FULL:
-        return StorageError(f"{path}: the disk is full: nothing was saved and nothing stored "
-                            "was lost; free some space and run again")
-    if name.startswith("SQLITE_IOERR") or "disk i/o error" in text:
-        return StorageError(f"{path}: disk I/O error while writing (disk full or a file size "
-                            "limit?): nothing was saved and nothing stored was lost")
-    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text:
-        return StorageError(f"{path} is corrupt ({err}): it was left as it is; restore it from "
-                            f"a backup (check it with: sqlite3 {path} 'PRAGMA integrity_check')")
-    if name.startswith("SQLITE_BUSY") or "database is locked" in text:
-        return StorageError(f"{path} is busy: another process held its write lock for over "
-                            f"{BUSY_TIMEOUT:.0f} s; run again")
-    return None
-
-
-def _writable(path: str) -> bool:
-    """False for an existing file this process may not write (permissions, ``chattr +i``,
-    a read-only mount): such a database is opened read-only instead of failing every command."""
-    return path == ":memory:" or not Path(path).exists() or os.access(path, os.W_OK)
-
-
 class Store:
     """The bot's database. ``Store(":memory:")`` works for tests.
 
@@ -212,7 +56,7 @@ class Store:
 
     def __init__(self, path: Path | str):
         self.path = str(path)
-        self.readonly = not _writable(self.path)
+        self.readonly = not writable(self.path)
         if self.path != ":memory:" and not self.readonly:
             try:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -261,29 +105,17 @@ class Store:
 
         A database that is up to date is only read (a busy writer elsewhere does not hold up
         opening it); otherwise they run under the write lock (``BEGIN IMMEDIATE``), so two
-        processes opening a new database at once apply each migration once.
+        processes opening a new database at once apply each migration once. A database of a
+        release that tracked migrations in ``_migrations`` is bridged first (``migrations.bridge``).
         """
         with self.lock:
-            if not self._pending():
+            if not migrations.pending(self.db) and not (self.writable and migrations.needs_bridge(self.db)):
                 return []
             if self.readonly:
                 raise StorageError(f"{self.path} is read-only and needs an upgrade: run one "
                                    "command with write access to it first")
-            applied = []
             with self.transaction() as db:
-                db["_migrations"].create({"name": str, "applied_at": float}, pk="name",
-                                         if_not_exists=True)
-                for name, fn in self._pending():
-                    with db.atomic():  # a migration and its record land together or not at all
-                        fn(db)
-                        db["_migrations"].insert({"name": name, "applied_at": time.time()})
-                    applied.append(name)
-            return applied
-
-    def _pending(self) -> list[tuple[str, Migration]]:
-        table = self.db["_migrations"]
-        done = {r["name"] for r in table.rows} if table.exists() else set()
-        return [(name, fn) for name, fn in MIGRATIONS if name not in done]
+                return migrations.apply(db)
 
     @property
     def writable(self) -> bool:
