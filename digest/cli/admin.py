@@ -158,15 +158,11 @@ def _status(args, echo: Callable[[str], None]) -> int:
     for line in lines:
         echo("  " + line.replace("\n", "\n  "))
     today = now.astimezone(timezone.utc).date().isoformat()
-    with store.lock:
-        calls = ("sum(case when coalesce(cached, 0) = 0 then 1 else 0 end)"
-                 if "cached" in store.db["llm_usage"].columns_dict else "count(*)")
-        row = store.db.execute(
-            f"select coalesce({calls}, 0), coalesce(sum(prompt_tokens), 0), "
-            "coalesce(sum(completion_tokens), 0) from llm_usage where day = ?", [today]).fetchone()
-    used = int(row[1]) + int(row[2])
+    from digest.llm.ledger import calls_and_tokens
+
+    calls, used = calls_and_tokens(store, today)
     budget = settings.digest_daily_token_budget
     share = f" ({used / budget:.0%})" if budget else ""
-    echo(f"LLM today (UTC {today}): {int(row[0])} calls, {used:,} of {budget:,} tokens{share}"
+    echo(f"LLM today (UTC {today}): {calls} calls, {used:,} of {budget:,} tokens{share}"
          + ("" if settings.llm_enabled else "; no OPENAI_API_KEY: offline summaries"))
     return 0
