@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
@@ -35,7 +34,13 @@ THREAD_TYPES = (discord.ChannelType.public_thread, discord.ChannelType.private_t
 QA_THREAD_ARCHIVE_MINUTES = 1440
 _CACHE_MAX = 2048
 
-SORRY = "Sorry, I could not answer that just now. Please ask again in a moment."
+# the apology when answering failed, in the thread's language (Slack's says the same)
+SORRY = {"en": "Sorry, I could not answer that just now. Please ask again in a moment.",
+         "ko": "죄송합니다, 지금은 답을 보내지 못했습니다. 잠시 후 다시 질문해 주세요."}
+
+
+def sorry(language: str | None) -> str:
+    return SORRY.get((language or "en").lower()[:2], SORRY["en"])
 
 
 class ThreadQA:
@@ -61,11 +66,6 @@ class ThreadQA:
         parent = self._parents[channel.id]
         return (parent, channel.id) if parent else None
 
-    def _latest_day(self, language: str) -> date | None:
-        store = self.bot.service.store
-        days = store.digest_days(language, 1) or store.digest_days(None, 1)
-        return days[0] if days else None
-
     async def _open_thread(self, message: discord.Message, question: str, where: tuple[int, int] | None,
                            language: str):
         """Where to answer a mention outside a digest thread: (target, channel key, thread key)."""
@@ -73,7 +73,7 @@ class ThreadQA:
             return message.channel, str(where[0]), str(where[1])
         if isinstance(message.channel, (discord.DMChannel, discord.GroupChannel)):
             return message.channel, str(message.channel.id), f"dm-{message.channel.id}"
-        day = await asyncio.to_thread(self._latest_day, language)
+        day = await asyncio.to_thread(self.bot.service.latest_day, language)
         name = render.clip(f"❓ {question}" if question else "❓ Q&A", render.THREAD_NAME)
         try:
             data = await self.bot.http.start_thread_with_message(
@@ -110,12 +110,14 @@ class ThreadQA:
             log.info("discord: message %s already answered", message.id)
             return
         sent = False
+        language = link[1] if link is not None else self.bot.service.settings.digest_language
         try:
             sent = await self._answer(message, question, where, link)
         except Exception:
             log.exception("discord: answering message %s failed", message.id)
             try:
-                await message.channel.send(SORRY, allowed_mentions=discord.AllowedMentions.none())
+                await message.channel.send(sorry(language),
+                                           allowed_mentions=discord.AllowedMentions.none())
                 sent = True
             except discord.HTTPException:
                 pass
@@ -134,10 +136,10 @@ class ThreadQA:
             day = (await asyncio.to_thread(state.thread_digest, PLATFORM, channel_key, thread_key)
                    or (None,))[0]
         history = await asyncio.to_thread(state.history, PLATFORM, channel_key, thread_key)
-        user = str(message.author.id)
+        user = str(message.author.id)  # turns keep the bare id; the rate limit is per platform:user
         async with target.typing():
             answer = await asyncio.to_thread(service.answer, question, day=day, history=history,
-                                             user=user, language=language)
+                                             user=f"{PLATFORM}:{user}", language=language)
         await asyncio.to_thread(state.add_turn, PLATFORM, channel_key, thread_key, "user", question, user=user)
         sent = False
         for i, payload in enumerate(render.answer_payloads(answer, language)):

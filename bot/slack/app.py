@@ -146,9 +146,7 @@ class SlackBot:
             return self.service.resolve(query, language, build_missing=True)
 
     def latest_day(self, language: str) -> date | None:
-        store = self.service.store
-        days = store.digest_days(language, limit=1) or store.digest_days(limit=1)
-        return days[0] if days else None
+        return self.service.latest_day(language)
 
     async def is_admin(self, user: str | None) -> bool:
         """Workspace admins and owners may change a channel's subscription (``users:read``)."""

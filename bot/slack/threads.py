@@ -100,18 +100,16 @@ async def answer(bot: SlackBot, event: dict, channel: str, thread_ts: str, link,
     question = question_text(event.get("text", ""), bot_user_id)
     if link is None:
         day = await asyncio.to_thread(bot.latest_day, lang)
-    if not question:
-        result = Answer(text=render.ui(lang, "empty_question"))
-    else:
-        history = await asyncio.to_thread(bot.state.history, PLATFORM, channel, thread_ts)
-        try:
-            result = await asyncio.to_thread(bot.service.answer, question, day=day, history=history,
-                                             user=f"{PLATFORM}:{user}", language=lang)
-        except DigestError as err:
-            result = Answer(text=render.ui(lang, "answer_failed", error=str(err)))
-        except Exception:
-            log.exception("answering in %s/%s failed", channel, thread_ts)
-            result = Answer(text=render.ui(lang, "answer_failed", error="internal error"))
+    # an empty question (a bare mention) goes to the engine too: one answer on every platform
+    history = await asyncio.to_thread(bot.state.history, PLATFORM, channel, thread_ts) if question else []
+    try:
+        result = await asyncio.to_thread(bot.service.answer, question, day=day, history=history,
+                                         user=f"{PLATFORM}:{user}", language=lang)
+    except DigestError as err:
+        result = Answer(text=render.ui(lang, "answer_failed", error=str(err)))
+    except Exception:
+        log.exception("answering in %s/%s failed", channel, thread_ts)
+        result = Answer(text=render.ui(lang, "answer_failed", error="internal error"))
     posted = 0
     for payload in render.answer_messages(result, lang):
         try:
