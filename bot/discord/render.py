@@ -16,6 +16,7 @@ import discord
 from digest.present import links
 from digest.i18n import t
 from digest.models import Answer, CategorySummary, Digest, Paper
+from digest.present.gist import gist
 from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chart_filename,
                            chat_text, clip_text, cut_line, more_categories_line, paper_link)
 
@@ -207,18 +208,6 @@ def category_embeds(summary: CategorySummary, language: str, day: date | None = 
             embeds.append(last)
         last.add_field(name=name, value=value, inline=False)
     return embeds
-
-
-def gist(summary: CategorySummary, limit: int = 160) -> str:
-    """A one-line gist of a synthesis: its first line of content, markdown stripped."""
-    for raw in summary.text.splitlines():
-        line = raw.strip()
-        line = re.sub(r"^(#+\s*|[-*•]\s+|\d+[.)]\s+)", "", line).strip()
-        if not line or (line.startswith("**") and line.endswith("**")) or line.startswith("_"):
-            continue
-        line = links.to_plain(line).replace("**", "").replace("__", "")
-        return clip(" ".join(line.split()), limit)
-    return clip(summary.papers[0].title, limit) if summary.papers else ""
 
 
 def _count_text(language: str, n: int) -> str:

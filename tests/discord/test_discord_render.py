@@ -131,7 +131,8 @@ def test_overview_has_counts_and_one_line_gists():
     desc = render.overview_embeds(d)[0].description
     assert "3 papers in 2 categories" in desc
     assert "🤖 **LLM** · 2 papers — 'A': agents, tools" in desc
-    assert "👁️ **Computer Vision** · 1 paper — Segmenting medical images." in desc
+    # the one gist (digest/present/gist.py): an offline synthesis gives its last sentence
+    assert "👁️ **Computer Vision** · 1 paper — More text." in desc
 
 
 def test_chart_over_the_attachment_limit_is_left_out_with_a_note():

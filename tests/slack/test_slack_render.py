@@ -12,6 +12,7 @@ from bot.slack import render
 from bot.slack.mrkdwn import to_mrkdwn
 from digest.models import Answer, CategorySummary, Digest, Paper
 from digest.present.markdown import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, chat_text
+from digest.present.gist import GIST_CHARS, gist
 
 DAY = date(2024, 11, 24)
 
@@ -119,8 +120,8 @@ def test_gist_is_one_line_from_the_synthesis():
     s = CategorySummary("LLM", "🤖", (paper(1),),
                         "1. **Key themes**\n   - x\n5. **Synthesis and outlook**\n   Agents are getting "
                         "cheaper to run. More next week.", "gpt", "en")
-    assert render.gist(s) == "Agents are getting cheaper to run."
-    assert len(render.gist(summary(chars=5000))) <= render.GIST_LIMIT
+    assert gist(s) == "Agents are getting cheaper to run."
+    assert len(gist(summary(chars=5000))) <= GIST_CHARS
 
 
 @pytest.mark.parametrize("chars, cited", [(200, 1), (20_000, 12), (0, 0)])
