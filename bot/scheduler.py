@@ -31,6 +31,7 @@ from typing import Protocol
 from digest.errors import NoPapersError
 from digest.models import Digest
 from digest.deliver.ledger import PostLedger, PostRecord
+from digest.llm.usage import billed_totals
 from digest.deliver.subscriptions import (NO_PAPERS, Due, Subscriptions, empty_note, filter_digest,
                                   is_complete)
 
@@ -201,13 +202,7 @@ class Scheduler:
         return self.service.get_digest(day, language, build_missing=True), how
 
     def _llm_usage(self) -> tuple[int, int]:
-        store = self.service.store
-        with store.lock:
-            cached = "cached" in store.db["llm_usage"].columns_dict
-            row = store.db.execute(
-                "select count(*), coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0) "
-                "from llm_usage" + (" where coalesce(cached, 0) = 0" if cached else "")).fetchone()
-        return int(row[0]), int(row[1])
+        return billed_totals(self.service.store)
 
     # --- fan-out --------------------------------------------------------------------------
     async def _fan_out(self, platform: str, items: list[tuple[Due, object]], now: datetime,

@@ -343,3 +343,18 @@ async def test_supervisor_stops_everything_when_one_part_dies(caplog, monkeypatc
     asyncio.get_running_loop().call_later(0.01, stop2.set)  # SIGTERM
     assert await _supervise({"scheduler": task}, stop2) == 0
     assert task.cancelled()  # did not stop within the drain time: cancelled
+
+
+def test_billed_totals_leave_out_cache_hits(tmp_path):
+    """The scheduler's llm_calls/llm_tokens figures come from digest.llm.usage (no SQL in bot/):
+    a cache hit costs nothing and is not counted."""
+    from digest.llm.usage import billed_totals
+    from digest.store import Store
+
+    store = Store(tmp_path / "u.db")
+    assert billed_totals(store) == (0, 0)
+    rows = [{"day": "2024-11-22", "ts": 1.0, "kind": "summary", "model": "m", "prompt_tokens": 100,
+             "completion_tokens": 20, "ok": 1, "error": None, "cached": cached} for cached in (0, 1, 0)]
+    with store.lock:
+        store.db["llm_usage"].insert_all(rows)
+    assert billed_totals(store) == (2, 240)
