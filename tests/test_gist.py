@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.discord import render as discord_render
-from bot.slack import render as slack_render
+from bot.discord import embeds as discord_embeds
+from bot.slack import blocks as slack_blocks
 from digest.models import CategorySummary, Digest, Paper
 from digest.present.gist import gist
 
@@ -24,8 +24,8 @@ def test_the_same_category_gets_the_same_line_on_slack_and_discord():
     digest = _digest()
     line = gist(digest.summaries[0])
     assert line == "Agents are getting cheaper to run."  # the outlook, not the first bullet
-    slack_text = str(slack_render.daily_post(digest).blocks)
-    discord_text = discord_render.overview_embeds(digest)[0].description
+    slack_text = str(slack_blocks.daily_post(digest).blocks)
+    discord_text = discord_embeds.overview_embeds(digest)[0].description
     assert f"**LLM** · 1 paper — {line}" in discord_text
     assert line in slack_text
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.discord import render
+from bot.discord import embeds
+from bot.discord import limits
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import DigestQuery
 from digest.query.parse import language_code, parse_query
@@ -62,7 +63,7 @@ _PARTIAL_DATE = re.compile(r"\d{1,4}(-\d{0,2}){0,2}")
 
 
 def suggestions(current: str, taxonomy: Taxonomy, days: list[date], language: str = "en",
-                limit: int = render.CHOICES) -> list[tuple[str, str]]:
+                limit: int = limits.CHOICES) -> list[tuple[str, str]]:
     """``(name, value)`` choices for what has been typed: categories, recent dates, both."""
     typed = " ".join((current or "").split())
     tokens = typed.split(" ") if typed else []
@@ -73,9 +74,9 @@ def suggestions(current: str, taxonomy: Taxonomy, days: list[date], language: st
     out: list[tuple[str, str]] = []
 
     def add(name: str, value: str) -> None:
-        value = render.clip(value, render.CHOICE_TEXT, "")
+        value = limits.clip(value, limits.CHOICE_TEXT, "")
         if len(out) < limit and all(v != value for _, v in out):
-            out.append((render.clip(name, render.CHOICE_TEXT), value))
+            out.append((limits.clip(name, limits.CHOICE_TEXT), value))
 
     category = taxonomy.get(rest) if rest else None
     if category is not None:  # "LLM" or "LLM 2024-1": that category on recent days
@@ -238,11 +239,11 @@ class DigestCommands:
             await interaction.followup.send(text(language, "failed"), ephemeral=True)
             return
         if reply.digest is None:
-            payloads = render.text_payloads(reply.text)
+            payloads = embeds.text_payloads(reply.text)
         else:
-            payloads = render.digest_payloads(reply.digest, reply.category,
+            payloads = embeds.digest_payloads(reply.digest, reply.category,
                                               getattr(interaction, "filesize_limit", None)
-                                              or render.DEFAULT_ATTACHMENT_LIMIT)
+                                              or limits.DEFAULT_ATTACHMENT_LIMIT)
         for i, payload in enumerate(payloads):
             kwargs = to_kwargs(payload, reply.digest)
             if ephemeral and reply.digest is not None and i == len(payloads) - 1:

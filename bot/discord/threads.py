@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.discord import render
+from bot.discord import embeds
+from bot.discord import limits
 from bot.discord.post import PLATFORM, to_kwargs
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class ThreadQA:
         if isinstance(message.channel, (discord.DMChannel, discord.GroupChannel)):
             return message.channel, str(message.channel.id), f"dm-{message.channel.id}"
         day = await asyncio.to_thread(self.bot.service.latest_day, language)
-        name = render.clip(f"❓ {question}" if question else "❓ Q&A", render.THREAD_NAME)
+        name = limits.clip(f"❓ {question}" if question else "❓ Q&A", limits.THREAD_NAME)
         try:
             data = await self.bot.http.start_thread_with_message(
                 message.channel.id, message.id, name=name, auto_archive_duration=QA_THREAD_ARCHIVE_MINUTES)
@@ -142,7 +143,7 @@ class ThreadQA:
                                              user=f"{PLATFORM}:{user}", language=language)
         await asyncio.to_thread(state.add_turn, PLATFORM, channel_key, thread_key, "user", question, user=user)
         sent = False
-        for i, payload in enumerate(render.answer_payloads(answer, language)):
+        for i, payload in enumerate(embeds.answer_payloads(answer, language)):
             kwargs = to_kwargs(payload)
             if i == 0 and target.id == message.channel.id:
                 kwargs["reference"] = message.to_reference(fail_if_not_exists=False)

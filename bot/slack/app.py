@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.health import Health, database_check
 from bot.logs import configure_logging
-from bot.slack import commands, guard, render, threads
+from bot.slack import blocks, commands, guard, threads
 from bot.slack.client import error_code, make_client, secret
 from bot.slack.post import PLATFORM, post_daily
 from digest.store.chat_state import ChatState
@@ -177,8 +177,8 @@ class SlackBot:
             text = str(err)
         except Exception:
             log.exception("/digest %s failed", query.kind)
-            text = render.ui(self.language, "failed", error="internal error")
-        await commands.send(respond, render.text_reply(text), "/digest subscription",
+            text = blocks.ui(self.language, "failed", error="internal error")
+        await commands.send(respond, blocks.text_reply(text), "/digest subscription",
                             response_type="ephemeral")
 
     # --- daily post (the scheduler's entry point) -----------------------------------------

@@ -13,7 +13,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from bot.slack import render
+from bot.slack import blocks
 from bot.slack.post import PLATFORM, PostError, call_with_retry
 from digest.errors import DigestError
 from digest.models import Answer
@@ -106,12 +106,12 @@ async def answer(bot: SlackBot, event: dict, channel: str, thread_ts: str, link,
         result = await asyncio.to_thread(bot.service.answer, question, day=day, history=history,
                                          user=f"{PLATFORM}:{user}", language=lang)
     except DigestError as err:
-        result = Answer(text=render.ui(lang, "answer_failed", error=str(err)))
+        result = Answer(text=blocks.ui(lang, "answer_failed", error=str(err)))
     except Exception:
         log.exception("answering in %s/%s failed", channel, thread_ts)
-        result = Answer(text=render.ui(lang, "answer_failed", error="internal error"))
+        result = Answer(text=blocks.ui(lang, "answer_failed", error="internal error"))
     posted = 0
-    for payload in render.answer_messages(result, lang):
+    for payload in blocks.answer_messages(result, lang):
         try:
             await call_with_retry(
                 f"answer in {channel} thread {thread_ts}",
@@ -140,7 +140,7 @@ async def answer(bot: SlackBot, event: dict, channel: str, thread_ts: str, link,
 
 async def _apologize(bot: SlackBot, channel: str, thread_ts: str, lang: str | None) -> bool:
     """Post the short "please ask again" reply; whether it went out."""
-    payload = render.text_reply(render.ui(lang, "post_failed"))
+    payload = blocks.text_reply(blocks.ui(lang, "post_failed"))
     try:
         await call_with_retry(
             f"apology in {channel} thread {thread_ts}",
