@@ -25,8 +25,10 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.discord import embeds as discord_embeds
-from bot.posters import UNLIMITED, DiscordPoster, SlackPoster, pace_discord, pace_slack
-from bot.scheduler import Scheduler
+from bot.core.pacing import UNLIMITED, pace_discord, pace_slack
+from bot.discord.poster import DiscordPoster
+from bot.slack.poster import SlackPoster
+from bot.core.scheduler import Scheduler
 from bot.slack import blocks as slack_blocks
 from digest.config import load_settings
 from digest.deliver.ledger import PostLedger

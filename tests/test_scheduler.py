@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.posters import UNLIMITED, Limits, Pacer, RateLimiter
-from bot.scheduler import Scheduler
+from bot.core.pacing import UNLIMITED, Limits, Pacer, RateLimiter
+from bot.core.scheduler import Scheduler
 from digest.deliver.ledger import PostLedger
 from digest.deliver.subscriptions import NO_PAPERS, Subscriptions
 from schedule_fixtures import Clock, MemoryPoster, import_fakes, make_service
@@ -221,7 +221,7 @@ async def test_rate_limiter_spaces_calls_after_the_burst():
 async def test_slack_client_is_paced_per_channel(monkeypatch):
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.posters import pace_slack
+    from bot.core.pacing import pace_slack
 
     fake_slack, _ = import_fakes()
     with fake_slack.FakeSlack() as fake:
@@ -286,8 +286,8 @@ def test_runner_once_posts_due_channels_on_both_platforms(tmp_path, monkeypatch,
             super().__init__(*a, **kw)
 
     monkeypatch.setattr(service_module, "DigestService", Clocked)
-    monkeypatch.setattr("bot.posters.SLACK_LIMITS", UNLIMITED)  # pacing has its own tests
-    monkeypatch.setattr("bot.posters.DISCORD_LIMITS", UNLIMITED)
+    monkeypatch.setattr("bot.core.pacing.SLACK_LIMITS", UNLIMITED)  # pacing has its own tests
+    monkeypatch.setattr("bot.core.pacing.DISCORD_LIMITS", UNLIMITED)
     dfake = fake_discord.FakeDiscord()
     stop_discord = dfake.serve_in_thread()
     try:

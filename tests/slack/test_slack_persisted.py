@@ -34,3 +34,9 @@ def test_action_ids_and_the_value_they_carry():
 
 def test_the_platform_key_in_the_database():
     assert post.PLATFORM == "slack"
+
+
+def test_the_no_papers_note_marker():
+    from bot.slack.poster import NOTE_EVENT_TYPE
+
+    assert NOTE_EVENT_TYPE == "daily_digest_note"
