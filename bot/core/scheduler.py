@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta, timezone
 from bot.core.context import Poster
 from digest.errors import NoPapersError
 from digest.models import Digest
-from digest.deliver.ledger import PostLedger, PostRecord
+from digest.deliver.ledger import PostLedger
 from digest.llm.usage import billed_totals
 from digest.deliver.subscriptions import (NO_PAPERS, Due, Subscriptions, empty_note, filter_digest,
                                   is_complete)
