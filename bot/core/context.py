@@ -23,6 +23,16 @@ class Poster(Protocol):
         """Post a one-line note for ``day`` once (days without papers)."""
 
 
+class ChatBot(Protocol):
+    """What the listeners need of an adapter's bot (``SlackBot``, ``DigestBot``): the engine, the
+    chat state and the post ledger. Listeners are typed against this, never against the app
+    class, so no adapter module imports its app (no import cycle, type-only included)."""
+
+    service: object  # DigestService
+    state: object  # ChatState
+    ledger: object  # PostLedger
+
+
 class ThreadEngine(Protocol):
     """What the thread flow needs of an adapter's bot: the engine and the chat state."""
 

@@ -9,11 +9,11 @@ import asyncio
 import logging
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.core.context import ChatBot
 from bot.discord import embeds
 from bot.discord import limits
 from bot.discord.post import PLATFORM, to_kwargs
@@ -22,8 +22,6 @@ from digest.query.parse import language_code, parse_query
 from digest.deliver.subscriptions import handle_subscription_command
 from digest.classify.taxonomy import Taxonomy, normalize
 
-if TYPE_CHECKING:
-    from bot.discord.client import DigestBot
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +119,7 @@ class PostToChannel(discord.ui.DynamicItem[discord.ui.Button],
         return cls(date.fromisoformat(match["day"]), match["lang"], None if cat == "-" else int(cat))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: DigestBot = interaction.client  # type: ignore[assignment]
+        bot: ChatBot = interaction.client  # type: ignore[assignment]
         names = bot.service.taxonomy.names
         category = None
         if self.category_index is not None and self.category_index < len(names):
@@ -142,7 +140,7 @@ def post_button(query_day: date, language: str, category: str | None, taxonomy: 
 class DigestCommands:
     """Registers ``/digest`` on a tree and answers it with the bot's DigestService."""
 
-    def __init__(self, bot: DigestBot, build_missing: bool = True):
+    def __init__(self, bot: ChatBot, build_missing: bool = True):
         self.bot = bot
         self.build_missing = build_missing
         self._days: list[date] | None = None  # recent digest days for autocomplete

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core.context import ChatBot
 from bot.slack import blocks
 from bot.slack.client import error_code
 from bot.slack.post import PLATFORM
@@ -22,8 +22,6 @@ from digest.errors import DigestError
 from digest.query.parse import parse_query
 from digest.service import Reply
 
-if TYPE_CHECKING:
-    from bot.slack.app import SlackBot
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ async def send(respond, payload: blocks.Payload, what: str, **options) -> bool:
     return False
 
 
-def register(bot: SlackBot) -> None:
+def register(bot: ChatBot) -> None:
     app = bot.app
 
     @app.command(bot.command)
@@ -96,7 +94,7 @@ def register(bot: SlackBot) -> None:
         bot.spawn(open_category(bot, data, respond))
 
 
-async def answer_command(bot: SlackBot, query, respond) -> None:
+async def answer_command(bot: ChatBot, query, respond) -> None:
     lang = bot.language
     work = asyncio.ensure_future(asyncio.to_thread(bot.resolve, query, lang))
     done, _ = await asyncio.wait({work}, timeout=PROGRESS_AFTER)
@@ -114,12 +112,12 @@ async def answer_command(bot: SlackBot, query, respond) -> None:
     await send(respond, reply_payload(reply), "/digest reply", response_type="ephemeral")
 
 
-async def _stored(bot: SlackBot, data: dict):
+async def _stored(bot: ChatBot, data: dict):
     day = date.fromisoformat(data["d"])
     return await asyncio.to_thread(bot.service.get_digest, day, data.get("l") or bot.language, True)
 
 
-async def share(bot: SlackBot, data: dict, channel: str | None, user: str | None, respond) -> None:
+async def share(bot: ChatBot, data: dict, channel: str | None, user: str | None, respond) -> None:
     """Post what the caller saw to the channel: as the bot (its thread then answers questions),
     or through the response_url where the bot is not a member of the channel."""
     try:
@@ -149,7 +147,7 @@ async def share(bot: SlackBot, data: dict, channel: str | None, user: str | None
         await send(respond, blocks.Payload(text=""), "remove the private copy", delete_original=True)
 
 
-async def open_category(bot: SlackBot, data: dict, respond) -> None:
+async def open_category(bot: ChatBot, data: dict, respond) -> None:
     try:
         digest = await _stored(bot, data)
         reply = Reply(digest=digest, category=data["c"])
