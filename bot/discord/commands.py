@@ -13,19 +13,19 @@ from datetime import date
 import discord
 from discord import app_commands
 
+from bot.core.commands import SUBSCRIPTION, dispatch
 from bot.core.context import ChatBot
 from bot.discord import embeds
 from bot.discord import limits
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import DigestQuery
-from digest.query.parse import language_code, parse_query
+from digest.query.parse import language_code
 from digest.deliver.subscriptions import handle_subscription_command
 from digest.classify.taxonomy import Taxonomy, normalize
 
 
 log = logging.getLogger(__name__)
 
-CONFIG_KINDS = frozenset({"subscribe", "unsubscribe", "settings"})
 RECENT_DAYS = 7
 DAYS_TTL = 60.0  # seconds the recent days offered by autocomplete are reused
 DAYS_WAIT = 0.5  # the most autocomplete waits for the database before answering without it
@@ -196,9 +196,8 @@ class DigestCommands:
                 for n, v in suggestions(current, service.taxonomy, days, self.language)]
 
     async def run(self, interaction: discord.Interaction, query: str, public: bool) -> None:
-        service = self.bot.service
-        parsed = parse_query(query, service.taxonomy, service.today(), language=self.language)
-        if parsed.kind in CONFIG_KINDS:
+        parsed, route = dispatch(self.bot.service, query, self.language)
+        if route == SUBSCRIPTION:
             # acknowledge within Discord's 3 s first: the database may wait behind a build's lock
             await interaction.response.defer(ephemeral=True, thinking=True)
             try:

@@ -14,20 +14,18 @@ from datetime import date
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core.commands import INSTANT, SUBSCRIPTION, dispatch
 from bot.core.context import ChatBot
 from bot.slack import blocks
 from bot.slack.client import error_code
 from bot.slack.post import PLATFORM
 from digest.errors import DigestError
-from digest.query.parse import parse_query
 from digest.service import Reply
 
 
 log = logging.getLogger(__name__)
 
 PROGRESS_AFTER = 1.5  # seconds: past this, say that the digest is being built
-INSTANT_KINDS = ("help", "categories", "error")
-SUBSCRIPTION_KINDS = ("subscribe", "unsubscribe", "settings")
 
 
 def reply_payload(reply: Reply, *, interactive: bool = True, shared_by: str | None = None,
@@ -66,14 +64,13 @@ def register(bot: ChatBot) -> None:
     @app.command(bot.command)
     async def digest_command(ack, command, respond):
         lang = bot.language
-        query = parse_query(command.get("text") or "", bot.service.taxonomy, bot.service.today(),
-                            language=lang)
-        if query.kind in INSTANT_KINDS:
+        query, route = dispatch(bot.service, command.get("text"), lang)
+        if route == INSTANT:
             reply = bot.service.resolve(query, lang)  # text only: no I/O for these kinds
             await ack(response_type="ephemeral", **blocks.text_reply(reply.text).kwargs())
             return
         await ack()
-        if query.kind in SUBSCRIPTION_KINDS:
+        if route == SUBSCRIPTION:
             bot.spawn(bot.subscription(query, command, respond))
             return
         bot.spawn(answer_command(bot, query, respond))
