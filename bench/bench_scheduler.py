@@ -10,7 +10,7 @@ fixture when that folder is absent). Half the channels read Korean, half English
 Printed: the build (once per language) with its LLM calls and tokens - and the same for a run
 with 10 channels, to show that calls do not grow with channels - then the fan-out: wall time,
 messages per platform, and the highest message rates the fake servers saw (overall in any 1 s
-window, and per channel in any 1 s window), against the pacing (bot/posters.py).
+window, and per channel in any 1 s window), against the pacing (bot/core/pacing.py).
 
 ``--scale N`` multiplies every rate limit by N (a quicker run: the fan-out, bound by pacing,
 takes about 1/N of the time). The figures in docs/benchmarks.md are for --scale 1.
@@ -34,8 +34,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 import discord  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
-from bot import posters as P  # noqa: E402
-from bot.scheduler import Scheduler  # noqa: E402
+from bot.core import pacing as P  # noqa: E402
+from bot.discord.poster import DiscordPoster  # noqa: E402
+from bot.slack.poster import SlackPoster  # noqa: E402
+from bot.core.scheduler import Scheduler  # noqa: E402
 from common import machine  # noqa: E402
 from digest.config import load_settings  # noqa: E402
 from digest.service import DigestService  # noqa: E402
@@ -112,7 +114,7 @@ async def run(folder: Path, spec: str, channels: int, scale: float, stub: OpenAI
     client = discord.Client(intents=discord.Intents.none())
     await client.login(fake_discord.TOKEN)
     discord_pacer = P.pace_discord(client.http, scaled(P.DISCORD_LIMITS, scale))
-    scheduler = Scheduler(service, [P.SlackPoster(slack, service), P.DiscordPoster(client, service)],
+    scheduler = Scheduler(service, [SlackPoster(slack, service), DiscordPoster(client, service)],
                           clock=lambda: NOW)
     calls0, tokens0 = scheduler._llm_usage()
     s0, d0 = len(sfake.calls), len(dfake.created)

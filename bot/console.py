@@ -201,7 +201,7 @@ class ConsoleChat:
             self.show_digest(reply.digest, reply.category)
             return
         self.say(reply.text, "red" if reply.error else None)
-        if reply.error and not self.service.store.digest_days(limit=1):
+        if reply.error and self.service.latest_day() is None:
             self.say(self.ui["no_digest_hint"], "dim")
 
     def build_first(self, day: date) -> None:
@@ -225,8 +225,7 @@ class ConsoleChat:
                                      user=self.user, language=self.language)
         self.show_answer(answer)
         if self.day is None:
-            days = self.service.store.digest_days(limit=1)
-            self.day = days[0] if days else None
+            self.day = self.service.latest_day(self.language)
         self.history += [("user", line), ("assistant", answer.text)]
         self.history = self.history[-HISTORY_TURNS:]
 
@@ -294,7 +293,7 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
             chat.say(chat.ui["built"].format(day=digest.day.isoformat(), n=digest.total_papers,
                                              c=len(digest.counts)), "green")
             chat.day = digest.day
-        elif not service.store.digest_days(limit=1):
+        elif service.latest_day() is None:
             yesterday = service.today() - timedelta(days=1)
             chat.build_first(service.parse_day(args.date) if args.date else yesterday)
         elif args.date:

@@ -4,7 +4,7 @@ scheduler, in one process.
 * Slack: ``SLACK_BOT_TOKEN`` posts; with ``SLACK_APP_TOKEN`` it also serves ``/digest`` and thread
   questions over Socket Mode, or with ``SLACK_SIGNING_SECRET`` over HTTP (``--port``).
 * Discord: ``DISCORD_TOKEN`` posts over REST and serves ``/digest`` and threads on the gateway.
-* The scheduler posts each subscribed channel its digest at its local time (``bot.scheduler``).
+* The scheduler posts each subscribed channel its digest at its local time (``bot.core.scheduler``).
 
 ``--once`` runs one scheduler tick over REST (no gateway, no Socket Mode) and exits: a catch-up
 from cron, or a check of a deployment. With no token at all it says what to set, and points at
@@ -20,11 +20,12 @@ import signal
 import sys
 from dataclasses import dataclass, field
 
-from bot import posters as pacing
+from bot.core import pacing
 from bot.health import Health, constant, database_check, discord_check, lease_check
 from bot.logs import LOG_FORMAT, SECRET_LOGGERS, configure_logging, quiet_reconnects  # noqa: F401
-from bot.posters import DiscordPoster, SlackPoster
-from bot.scheduler import Scheduler
+from bot.discord.poster import DiscordPoster
+from bot.slack.poster import SlackPoster
+from bot.core.scheduler import Scheduler
 from digest.config import Settings, get_settings
 from digest.errors import DigestError
 from digest.deliver.lease import Lease

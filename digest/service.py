@@ -279,17 +279,26 @@ class DigestService:
                  digest.total_papers, len(digest.summaries))
 
     # --- read -----------------------------------------------------------------------------
+    def latest_day(self, language: str | None = None) -> date | None:
+        """The newest day with a digest in ``language``, else the newest day in any language.
+
+        The one rule every caller uses (both chat adapters, the console, the engine): a reader
+        in Korean is shown the newest Korean digest rather than a newer day built only in English.
+        """
+        days = (self.store.digest_days(language, limit=1) if language else []) \
+            or self.store.digest_days(limit=1)
+        return days[0] if days else None
+
     def get_digest(self, day: date | None = None, language: str | None = None,
                    build_missing: bool = False) -> Digest:
         """The stored digest of ``day`` (default: the latest), composing or building if allowed."""
         language = language or self.settings.digest_language
         if day is None:
-            days = self.store.digest_days(limit=1)  # the newest day, composed in this language if need be
-            if not days:
+            day = self.latest_day(language)  # composed in this language if need be
+            if day is None:
                 if build_missing:
                     return self.get_digest(self.today(), language, build_missing=True)
                 raise NotFoundError("no digest stored yet: run `digest build` first")
-            day = days[0]
         if build_missing and self._outdated(day):
             with self._day_lock(day):  # built while its day was running: build it whole, once
                 if self._outdated(day):
@@ -373,7 +382,6 @@ class DigestService:
         if not hasattr(self, "_qa"):
             self._qa = QAService(self.store, self.taxonomy, self.settings, self.llm)
         if day is None:
-            days = self.store.digest_days(limit=1)
-            day = days[0] if days else None
+            day = self.latest_day(language)
         return self._qa.answer(question, day=day, history=list(history), user=user,
                                language=language)

@@ -24,10 +24,12 @@ import discord
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.discord import render as discord_render
-from bot.posters import UNLIMITED, DiscordPoster, SlackPoster, pace_discord, pace_slack
-from bot.scheduler import Scheduler
-from bot.slack import render as slack_render
+from bot.discord import embeds as discord_embeds
+from bot.core.pacing import UNLIMITED, pace_discord, pace_slack
+from bot.discord.poster import DiscordPoster
+from bot.slack.poster import SlackPoster
+from bot.core.scheduler import Scheduler
+from bot.slack import blocks as slack_blocks
 from digest.config import load_settings
 from digest.deliver.ledger import PostLedger, is_complete
 from digest.service import DigestService
@@ -209,16 +211,16 @@ def assert_exactly_once(world, folder: Path, channels) -> None:
                 sections = Counter((m["metadata"]["event_payload"]["category"], m["metadata"]["event_payload"]["part"])
                                    for m in replies if m.get("metadata"))
                 expected = Counter((s.category, part) for s in digest.summaries
-                                   for part in range(len(slack_render.category_messages(s, digest))))
+                                   for part in range(len(slack_blocks.category_messages(s, digest))))
                 assert sections == expected, f"{channel}: thread {sections} != {expected}"
                 assert sum(1 for m in replies if m.get("files")) == 1, f"{channel}: chart not once"
             else:
                 fake = world["discord"]
                 heads = fake.bot_messages(channel)
-                assert len(heads) == len(discord_render.daily_header(digest)) == 1, f"{channel}: {len(heads)}"
+                assert len(heads) == len(discord_embeds.daily_header(digest)) == 1, f"{channel}: {len(heads)}"
                 thread = fake.messages[heads[0]["id"]]
                 footers = Counter(e["footer"]["text"] for m in thread for e in m["embeds"] if e.get("footer"))
-                expected = Counter(p.footer for p in discord_render.thread_payloads(digest))
+                expected = Counter(p.footer for p in discord_embeds.thread_payloads(digest))
                 assert footers == expected, f"{channel}: thread {footers} != {expected}"
                 assert record.message_id == heads[0]["id"]
     finally:

@@ -25,7 +25,7 @@ def test_second_process_is_refused_until_the_lease_lapses_or_is_released(tmp_pat
 
 
 async def test_scheduler_stands_by_while_another_process_holds_the_lease(tmp_path, caplog):
-    from bot.scheduler import Scheduler
+    from bot.core.scheduler import Scheduler
     from digest.config import load_settings
     from digest.service import DigestService
 

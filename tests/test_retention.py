@@ -7,7 +7,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from bot.scheduler import Scheduler
+from bot.core.scheduler import Scheduler
 from digest.cli import main as cli
 from digest.deliver.ledger import PostLedger
 from digest.ask.service import QAService

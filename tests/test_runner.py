@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.posters import post_note
+from bot.core.posting import post_note
 from bot.runner import SECRET_LOGGERS, _supervise, configure_logging
 from digest.deliver.ledger import PostLedger
 from schedule_fixtures import Clock, make_service

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.posters import UNLIMITED, Limits, Pacer, RateLimiter
-from bot.scheduler import Scheduler
+from bot.core.pacing import UNLIMITED, Limits, Pacer, RateLimiter
+from bot.core.scheduler import Scheduler
 from digest.deliver.ledger import NO_PAPERS, PostLedger
 from digest.deliver.subscriptions import Subscriptions
 from schedule_fixtures import Clock, MemoryPoster, import_fakes, make_service
@@ -221,7 +221,7 @@ async def test_rate_limiter_spaces_calls_after_the_burst():
 async def test_slack_client_is_paced_per_channel(monkeypatch):
     from slack_sdk.web.async_client import AsyncWebClient
 
-    from bot.posters import pace_slack
+    from bot.core.pacing import pace_slack
 
     fake_slack, _ = import_fakes()
     with fake_slack.FakeSlack() as fake:
@@ -286,8 +286,8 @@ def test_runner_once_posts_due_channels_on_both_platforms(tmp_path, monkeypatch,
             super().__init__(*a, **kw)
 
     monkeypatch.setattr(service_module, "DigestService", Clocked)
-    monkeypatch.setattr("bot.posters.SLACK_LIMITS", UNLIMITED)  # pacing has its own tests
-    monkeypatch.setattr("bot.posters.DISCORD_LIMITS", UNLIMITED)
+    monkeypatch.setattr("bot.core.pacing.SLACK_LIMITS", UNLIMITED)  # pacing has its own tests
+    monkeypatch.setattr("bot.core.pacing.DISCORD_LIMITS", UNLIMITED)
     dfake = fake_discord.FakeDiscord()
     stop_discord = dfake.serve_in_thread()
     try:
@@ -343,3 +343,18 @@ async def test_supervisor_stops_everything_when_one_part_dies(caplog, monkeypatc
     asyncio.get_running_loop().call_later(0.01, stop2.set)  # SIGTERM
     assert await _supervise({"scheduler": task}, stop2) == 0
     assert task.cancelled()  # did not stop within the drain time: cancelled
+
+
+def test_billed_totals_leave_out_cache_hits(tmp_path):
+    """The scheduler's llm_calls/llm_tokens figures come from digest.llm.usage (no SQL in bot/):
+    a cache hit costs nothing and is not counted."""
+    from digest.llm.usage import billed_totals
+    from digest.store import Store
+
+    store = Store(tmp_path / "u.db")
+    assert billed_totals(store) == (0, 0)
+    rows = [{"day": "2024-11-22", "ts": 1.0, "kind": "summary", "model": "m", "prompt_tokens": 100,
+             "completion_tokens": 20, "ok": 1, "error": None, "cached": cached} for cached in (0, 1, 0)]
+    with store.lock:
+        store.db["llm_usage"].insert_all(rows)
+    assert billed_totals(store) == (2, 240)

@@ -185,10 +185,22 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
         Store(bad)
 
 
-def test_latest_is_the_newest_day_whatever_language_it_was_built_in(service, hf, fixtures, tmp_path):
+def test_latest_day_is_one_rule_respecting_language(service, hf, fixtures, tmp_path):
+    """The newest day built in the reader's language, else the newest in any (issue 15: the chat
+    adapters used this rule, the engine and console another; now all call ``latest_day``)."""
     earlier = tmp_path / "hf_2024-11-21.json"  # the fixture's papers, listed a day earlier
     earlier.write_text(open(hf).read().replace("2024-11-22", "2024-11-21"))
     service.build(date(2024, 11, 21), sources=[str(earlier)], language="en")
     service.build(DAY, sources=[str(fixtures / "engine/arxiv_rss.xml")], language="ko")
+    assert service.latest_day("en") == date(2024, 11, 21)
+    assert service.latest_day("ko") == DAY and service.latest_day() == DAY
     latest = service.get_digest(language="en")
+    assert latest.day == date(2024, 11, 21) and latest.language == "en"
+    assert service.get_digest(language="ko").day == DAY
+
+
+def test_latest_day_of_a_language_never_built_is_the_newest_of_any(service, fixtures):
+    assert service.latest_day("en") is None
+    service.build(DAY, sources=[str(fixtures / "engine/arxiv_rss.xml")], language="ko")
+    latest = service.get_digest(language="en", build_missing=True)
     assert latest.day == DAY and latest.language == "en" and "Key themes" in latest.summaries[0].text

@@ -9,12 +9,14 @@ import asyncio
 import logging
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
-from bot.discord import render
+from bot.core.commands import SUBSCRIPTION, dispatch
+from bot.core.context import ChatBot
+from bot.discord import embeds
+from bot.discord import limits
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import DigestQuery
 from digest.query.parse import parse_query
@@ -22,12 +24,9 @@ from digest.query.words import language_code
 from digest.deliver.chat import handle_subscription_command
 from digest.classify.taxonomy import Taxonomy, normalize
 
-if TYPE_CHECKING:
-    from bot.discord.client import DigestBot
 
 log = logging.getLogger(__name__)
 
-CONFIG_KINDS = frozenset({"subscribe", "unsubscribe", "settings"})
 RECENT_DAYS = 7
 DAYS_TTL = 60.0  # seconds the recent days offered by autocomplete are reused
 DAYS_WAIT = 0.5  # the most autocomplete waits for the database before answering without it
@@ -63,7 +62,7 @@ _PARTIAL_DATE = re.compile(r"\d{1,4}(-\d{0,2}){0,2}")
 
 
 def suggestions(current: str, taxonomy: Taxonomy, days: list[date], language: str = "en",
-                limit: int = render.CHOICES) -> list[tuple[str, str]]:
+                limit: int = limits.CHOICES) -> list[tuple[str, str]]:
     """``(name, value)`` choices for what has been typed: categories, recent dates, both."""
     typed = " ".join((current or "").split())
     tokens = typed.split(" ") if typed else []
@@ -74,9 +73,9 @@ def suggestions(current: str, taxonomy: Taxonomy, days: list[date], language: st
     out: list[tuple[str, str]] = []
 
     def add(name: str, value: str) -> None:
-        value = render.clip(value, render.CHOICE_TEXT, "")
+        value = limits.clip(value, limits.CHOICE_TEXT, "")
         if len(out) < limit and all(v != value for _, v in out):
-            out.append((render.clip(name, render.CHOICE_TEXT), value))
+            out.append((limits.clip(name, limits.CHOICE_TEXT), value))
 
     category = taxonomy.get(rest) if rest else None
     if category is not None:  # "LLM" or "LLM 2024-1": that category on recent days
@@ -121,7 +120,7 @@ class PostToChannel(discord.ui.DynamicItem[discord.ui.Button],
         return cls(date.fromisoformat(match["day"]), match["lang"], None if cat == "-" else int(cat))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        bot: DigestBot = interaction.client  # type: ignore[assignment]
+        bot: ChatBot = interaction.client  # type: ignore[assignment]
         names = bot.service.taxonomy.names
         category = None
         if self.category_index is not None and self.category_index < len(names):
@@ -142,7 +141,7 @@ def post_button(query_day: date, language: str, category: str | None, taxonomy: 
 class DigestCommands:
     """Registers ``/digest`` on a tree and answers it with the bot's DigestService."""
 
-    def __init__(self, bot: DigestBot, build_missing: bool = True):
+    def __init__(self, bot: ChatBot, build_missing: bool = True):
         self.bot = bot
         self.build_missing = build_missing
         self._days: list[date] | None = None  # recent digest days for autocomplete
@@ -198,9 +197,8 @@ class DigestCommands:
                 for n, v in suggestions(current, service.taxonomy, days, self.language)]
 
     async def run(self, interaction: discord.Interaction, query: str, public: bool) -> None:
-        service = self.bot.service
-        parsed = parse_query(query, service.taxonomy, service.today(), language=self.language)
-        if parsed.kind in CONFIG_KINDS:
+        parsed, route = dispatch(self.bot.service, query, self.language)
+        if route == SUBSCRIPTION:
             # acknowledge within Discord's 3 s first: the database may wait behind a build's lock
             await interaction.response.defer(ephemeral=True, thinking=True)
             try:
@@ -239,11 +237,11 @@ class DigestCommands:
             await interaction.followup.send(text(language, "failed"), ephemeral=True)
             return
         if reply.digest is None:
-            payloads = render.text_payloads(reply.text)
+            payloads = embeds.text_payloads(reply.text)
         else:
-            payloads = render.digest_payloads(reply.digest, reply.category,
+            payloads = embeds.digest_payloads(reply.digest, reply.category,
                                               getattr(interaction, "filesize_limit", None)
-                                              or render.DEFAULT_ATTACHMENT_LIMIT)
+                                              or limits.DEFAULT_ATTACHMENT_LIMIT)
         for i, payload in enumerate(payloads):
             kwargs = to_kwargs(payload, reply.digest)
             if ephemeral and reply.digest is not None and i == len(payloads) - 1:

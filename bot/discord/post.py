@@ -30,7 +30,8 @@ from datetime import date
 
 import discord
 
-from bot.discord import render
+from bot.discord import embeds
+from bot.discord import limits
 from digest.store.chat_state import ChatState
 from digest.models import Digest
 from digest.deliver.ledger import POSTED, PostLedger, PostRecord
@@ -51,7 +52,7 @@ def nonce(*parts: object) -> str:
     return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
 
-def to_kwargs(payload: render.Payload, digest: Digest | None = None) -> dict:
+def to_kwargs(payload: embeds.Payload, digest: Digest | None = None) -> dict:
     """``Messageable.send`` / ``followup.send`` keyword arguments for a payload."""
     kwargs: dict = {"allowed_mentions": discord.AllowedMentions.none()}
     if payload.content:
@@ -89,7 +90,7 @@ async def find_markers(channel: discord.abc.Messageable, markers: set[str], bot_
 async def find_daily_message(channel: discord.abc.Messageable, day: date, bot_id: int,
                              limit: int = HISTORY_LIMIT) -> discord.Message | None:
     """The bot's post of ``day`` (its first message) among the channel's recent messages."""
-    marker = render.daily_footer(day)
+    marker = embeds.daily_footer(day)
     return (await find_markers(channel, {marker}, bot_id, limit)).get(marker)
 
 
@@ -106,7 +107,7 @@ async def _start_thread(client: discord.Client, channel_id: int, message_id: int
 
 async def post_daily(client: discord.Client, service, ledger: PostLedger, state: ChatState,
                      channel_id: int | str, day: date | None = None, language: str | None = None,
-                     force: bool = False, attachment_limit: int = render.DEFAULT_ATTACHMENT_LIMIT,
+                     force: bool = False, attachment_limit: int = limits.DEFAULT_ATTACHMENT_LIMIT,
                      digest: Digest | None = None) -> PostRecord:
     """Post the digest of ``day`` (default today) to ``channel_id`` once; returns the ledger record.
 
@@ -140,7 +141,7 @@ async def post_daily(client: discord.Client, service, ledger: PostLedger, state:
     channel = client.get_partial_messageable(channel_id)
     message_id = thread_id = 0
     try:
-        header = render.daily_header(digest, attachment_limit)
+        header = embeds.daily_header(digest, attachment_limit)
         markers = {p.footer for p in header if p.footer}
         found = await find_markers(channel, markers, bot_id, HISTORY_LIMIT) if reconcile else {}
         first: discord.Message | None = found.get(header[0].footer)
@@ -153,10 +154,10 @@ async def post_daily(client: discord.Client, service, ledger: PostLedger, state:
         if found:
             log.info("discord: reconciled %s in channel %s: %d of %d header messages exist (first %s)",
                      day, key, len(found), len(header), message_id)
-        thread_id = await _start_thread(client, channel_id, message_id, render.thread_name(digest))
+        thread_id = await _start_thread(client, channel_id, message_id, embeds.thread_name(digest))
         await asyncio.to_thread(state.link_thread, PLATFORM, key, str(thread_id), day, language)
         thread = client.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
-        payloads = render.thread_payloads(digest)
+        payloads = embeds.thread_payloads(digest)
         wanted = {p.footer for p in payloads if p.footer}
         done = set(await find_markers(thread, wanted, bot_id, THREAD_HISTORY_LIMIT)) if reconcile else set()
         for i, payload in enumerate(payloads):

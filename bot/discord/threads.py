@@ -10,6 +10,8 @@
   the bot: then only mentions are answered, in threads too.
 * Every database call runs in a worker thread: the store's lock may be held by a build, and the
   event loop (the gateway heartbeat) must never wait for it.
+* The flow itself (claim, day, history, answer, turns) is ``bot.core.threads.answer_in_thread``,
+  shared with Slack; this module finds where a message was posted and sends Discord's messages.
 """
 
 from __future__ import annotations
@@ -17,16 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import date
-from typing import TYPE_CHECKING
 
 import discord
 
-from bot.discord import render
+from bot.core.threads import Question, answer_in_thread
+from bot.discord import embeds, limits
 from bot.discord.post import PLATFORM, to_kwargs
-
-if TYPE_CHECKING:
-    from bot.discord.client import DigestBot
+from digest.models import Answer
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +34,19 @@ THREAD_TYPES = (discord.ChannelType.public_thread, discord.ChannelType.private_t
 QA_THREAD_ARCHIVE_MINUTES = 1440
 _CACHE_MAX = 2048
 
-SORRY = "Sorry, I could not answer that just now. Please ask again in a moment."
+# the apology when answering failed, in the thread's language (Slack's says the same)
+SORRY = {"en": "Sorry, I could not answer that just now. Please ask again in a moment.",
+         "ko": "죄송합니다, 지금은 답을 보내지 못했습니다. 잠시 후 다시 질문해 주세요."}
+
+
+def sorry(language: str | None) -> str:
+    return SORRY.get((language or "en").lower()[:2], SORRY["en"])
 
 
 class ThreadQA:
-    def __init__(self, bot: DigestBot):
+    """The ``on_message`` listener of a ``DigestBot`` (typed loosely: no import of the client)."""
+
+    def __init__(self, bot):
         self.bot = bot
         self._parents: dict[int, int | None] = {}  # channel id -> parent id (threads) or None
 
@@ -61,33 +68,24 @@ class ThreadQA:
         parent = self._parents[channel.id]
         return (parent, channel.id) if parent else None
 
-    def _latest_day(self, language: str) -> date | None:
-        store = self.bot.service.store
-        days = store.digest_days(language, 1) or store.digest_days(None, 1)
-        return days[0] if days else None
-
-    async def _open_thread(self, message: discord.Message, question: str, where: tuple[int, int] | None,
-                           language: str):
-        """Where to answer a mention outside a digest thread: (target, channel key, thread key)."""
+    async def _open_thread(self, message: discord.Message, question: str, where: tuple[int, int] | None):
+        """Where to answer a mention outside a digest thread: (target, channel key, thread key,
+        whether a thread was opened for it)."""
         if where is not None:  # some other thread: answer in place
-            return message.channel, str(where[0]), str(where[1])
+            return message.channel, str(where[0]), str(where[1]), False
         if isinstance(message.channel, (discord.DMChannel, discord.GroupChannel)):
-            return message.channel, str(message.channel.id), f"dm-{message.channel.id}"
-        day = await asyncio.to_thread(self._latest_day, language)
-        name = render.clip(f"❓ {question}" if question else "❓ Q&A", render.THREAD_NAME)
+            return message.channel, str(message.channel.id), f"dm-{message.channel.id}", False
+        name = limits.clip(f"❓ {question}" if question else "❓ Q&A", limits.THREAD_NAME)
         try:
             data = await self.bot.http.start_thread_with_message(
                 message.channel.id, message.id, name=name, auto_archive_duration=QA_THREAD_ARCHIVE_MINUTES)
         except discord.HTTPException as err:  # no Create Public Threads permission, ...: reply in place
             log.info("discord: cannot open a thread for a question (%s); replying in channel", err.status)
-            return message.channel, str(message.channel.id), f"msg-{message.id}"
+            return message.channel, str(message.channel.id), f"msg-{message.id}", False
         thread_id = int(data["id"])
         self._parents[thread_id] = message.channel.id
-        if day is not None:
-            await asyncio.to_thread(self.bot.state.link_thread, PLATFORM, str(message.channel.id),
-                                    str(thread_id), day, language)
         target = self.bot.get_partial_messageable(thread_id, type=discord.ChannelType.public_thread)
-        return target, str(message.channel.id), str(thread_id)
+        return target, str(message.channel.id), str(thread_id), True
 
     # --- the handler ----------------------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
@@ -106,45 +104,51 @@ class ThreadQA:
         if link is not None and not mentioned and not self.bot.message_content:
             return  # without the intent Discord sends no text here: nothing to answer
         question = " ".join(re.sub(rf"<@!?{me.id}>", " ", message.content or "").split())
-        if not await asyncio.to_thread(state.claim_event, PLATFORM, f"message:{message.id}"):
-            log.info("discord: message %s already answered", message.id)
-            return
-        sent = False
-        try:
-            sent = await self._answer(message, question, where, link)
-        except Exception:
-            log.exception("discord: answering message %s failed", message.id)
-            try:
-                await message.channel.send(SORRY, allowed_mentions=discord.AllowedMentions.none())
-                sent = True
-            except discord.HTTPException:
-                pass
-        finally:
-            if not sent:
-                await asyncio.to_thread(state.release_event, PLATFORM, f"message:{message.id}")
+        language = link[1] if link is not None else self.bot.service.settings.digest_language
+        await answer_in_thread(
+            self.bot, Question(platform=PLATFORM, event_id=f"message:{message.id}",
+                               user=str(message.author.id), text=question, language=language),
+            DiscordReplier(self, message, question, where, link))
 
-    async def _answer(self, message: discord.Message, question: str, where, link) -> bool:
-        service, state = self.bot.service, self.bot.state
-        if link is not None:
-            day, language = link
-            target, channel_key, thread_key = message.channel, str(where[0]), str(where[1])
-        else:
-            language = service.settings.digest_language
-            target, channel_key, thread_key = await self._open_thread(message, question, where, language)
-            day = (await asyncio.to_thread(state.thread_digest, PLATFORM, channel_key, thread_key)
-                   or (None,))[0]
-        history = await asyncio.to_thread(state.history, PLATFORM, channel_key, thread_key)
-        user = str(message.author.id)
-        async with target.typing():
-            answer = await asyncio.to_thread(service.answer, question, day=day, history=history,
-                                             user=user, language=language)
-        await asyncio.to_thread(state.add_turn, PLATFORM, channel_key, thread_key, "user", question, user=user)
-        sent = False
-        for i, payload in enumerate(render.answer_payloads(answer, language)):
+
+class DiscordReplier:
+    """Where a Discord question is answered (its thread, or one opened for it) and how."""
+
+    def __init__(self, qa: ThreadQA, message: discord.Message, question: str, where, link):
+        self.qa, self.message, self.question, self.where_, self.link = qa, message, question, where, link
+        self.target = message.channel
+
+    async def where(self) -> tuple[str, str, bool]:
+        if self.link is not None:
+            return str(self.where_[0]), str(self.where_[1]), False
+        self.target, channel, thread, opened = await self.qa._open_thread(self.message, self.question,
+                                                                          self.where_)
+        return channel, thread, opened
+
+    def busy(self):
+        return self.target.typing()
+
+    def failure_text(self, language: str, error: str) -> str:
+        return sorry(language)
+
+    async def send(self, answer: Answer, language: str) -> int:
+        sent = 0
+        for i, payload in enumerate(embeds.answer_payloads(answer, language)):
             kwargs = to_kwargs(payload)
-            if i == 0 and target.id == message.channel.id:
-                kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
-            await target.send(**kwargs)
-            sent = True
-        await asyncio.to_thread(state.add_turn, PLATFORM, channel_key, thread_key, "assistant", answer.text)
+            if i == 0 and self.target.id == self.message.channel.id:
+                kwargs["reference"] = self.message.to_reference(fail_if_not_exists=False)
+            try:
+                await self.target.send(**kwargs)
+            except discord.HTTPException as err:
+                log.warning("discord: answer to message %s cut short (%s)", self.message.id, err.status)
+                break
+            sent += 1
         return sent
+
+    async def apologize(self, language: str) -> bool:
+        try:
+            await self.message.channel.send(sorry(language), allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.error("discord: could not answer message %s, nor say so", self.message.id)
+            return False
+        return True

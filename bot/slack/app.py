@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.health import Health, database_check
 from bot.logs import configure_logging
-from bot.slack import commands, guard, render, threads
+from bot.slack import blocks, commands, guard, threads
 from bot.slack.client import error_code, make_client, secret
 from bot.slack.post import PLATFORM, post_daily
 from digest.store.chat_state import ChatState
@@ -146,9 +146,7 @@ class SlackBot:
             return self.service.resolve(query, language, build_missing=True)
 
     def latest_day(self, language: str) -> date | None:
-        store = self.service.store
-        days = store.digest_days(language, limit=1) or store.digest_days(limit=1)
-        return days[0] if days else None
+        return self.service.latest_day(language)
 
     async def is_admin(self, user: str | None) -> bool:
         """Workspace admins and owners may change a channel's subscription (``users:read``)."""
@@ -179,8 +177,8 @@ class SlackBot:
             text = str(err)
         except Exception:
             log.exception("/digest %s failed", query.kind)
-            text = render.ui(self.language, "failed", error="internal error")
-        await commands.send(respond, render.text_reply(text), "/digest subscription",
+            text = blocks.ui(self.language, "failed", error="internal error")
+        await commands.send(respond, blocks.text_reply(text), "/digest subscription",
                             response_type="ephemeral")
 
     # --- daily post (the scheduler's entry point) -----------------------------------------

@@ -11,39 +11,35 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date
-from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack import render
+from bot.core.commands import INSTANT, SUBSCRIPTION, dispatch
+from bot.core.context import ChatBot
+from bot.slack import blocks
 from bot.slack.client import error_code
 from bot.slack.post import PLATFORM
 from digest.errors import DigestError
-from digest.query.parse import parse_query
 from digest.service import Reply
 
-if TYPE_CHECKING:
-    from bot.slack.app import SlackBot
 
 log = logging.getLogger(__name__)
 
 PROGRESS_AFTER = 1.5  # seconds: past this, say that the digest is being built
-INSTANT_KINDS = ("help", "categories", "error")
-SUBSCRIPTION_KINDS = ("subscribe", "unsubscribe", "settings")
 
 
 def reply_payload(reply: Reply, *, interactive: bool = True, shared_by: str | None = None,
-                  ask_note: bool = False) -> render.Payload:
+                  ask_note: bool = False) -> blocks.Payload:
     if reply.digest is not None and reply.category:
-        return render.category_reply(reply.digest, reply.category, interactive=interactive,
+        return blocks.category_reply(reply.digest, reply.category, interactive=interactive,
                                      shared_by=shared_by, ask_note=ask_note)
     if reply.digest is not None:
-        return render.overview_reply(reply.digest, interactive=interactive, shared_by=shared_by,
+        return blocks.overview_reply(reply.digest, interactive=interactive, shared_by=shared_by,
                                      ask_note=ask_note)
-    return render.text_reply(reply.text)
+    return blocks.text_reply(reply.text)
 
 
-async def send(respond, payload: render.Payload, what: str, **options) -> bool:
+async def send(respond, payload: blocks.Payload, what: str, **options) -> bool:
     """POST a payload to the response_url; a failure is logged with its status and retried once."""
     for attempt in (1, 2):
         try:
@@ -62,47 +58,46 @@ async def send(respond, payload: render.Payload, what: str, **options) -> bool:
     return False
 
 
-def register(bot: SlackBot) -> None:
+def register(bot: ChatBot) -> None:
     app = bot.app
 
     @app.command(bot.command)
     async def digest_command(ack, command, respond):
         lang = bot.language
-        query = parse_query(command.get("text") or "", bot.service.taxonomy, bot.service.today(),
-                            language=lang)
-        if query.kind in INSTANT_KINDS:
+        query, route = dispatch(bot.service, command.get("text"), lang)
+        if route == INSTANT:
             reply = bot.service.resolve(query, lang)  # text only: no I/O for these kinds
-            await ack(response_type="ephemeral", **render.text_reply(reply.text).kwargs())
+            await ack(response_type="ephemeral", **blocks.text_reply(reply.text).kwargs())
             return
         await ack()
-        if query.kind in SUBSCRIPTION_KINDS:
+        if route == SUBSCRIPTION:
             bot.spawn(bot.subscription(query, command, respond))
             return
         bot.spawn(answer_command(bot, query, respond))
 
-    @app.action(render.SHARE_ACTION)
+    @app.action(blocks.SHARE_ACTION)
     async def share_action(ack, body, respond):
         await ack()
-        data = render.parse_value(body["actions"][0].get("value", ""))
+        data = blocks.parse_value(body["actions"][0].get("value", ""))
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
         user = (body.get("user") or {}).get("id")
         bot.spawn(share(bot, data, channel, user, respond))
 
-    @app.action(render.OPEN_ACTION)
+    @app.action(blocks.OPEN_ACTION)
     async def open_action(ack, body, respond):
         await ack()
         option = body["actions"][0].get("selected_option") or {}
-        data = render.parse_value(option.get("value", ""))
+        data = blocks.parse_value(option.get("value", ""))
         bot.spawn(open_category(bot, data, respond))
 
 
-async def answer_command(bot: SlackBot, query, respond) -> None:
+async def answer_command(bot: ChatBot, query, respond) -> None:
     lang = bot.language
     work = asyncio.ensure_future(asyncio.to_thread(bot.resolve, query, lang))
     done, _ = await asyncio.wait({work}, timeout=PROGRESS_AFTER)
     if not done:
         what = f" ({query.day.isoformat()})" if query.day else ""
-        await send(respond, render.text_reply(render.ui(lang, "building", what=what)),
+        await send(respond, blocks.text_reply(blocks.ui(lang, "building", what=what)),
                    "/digest progress", response_type="ephemeral")
     try:
         reply = await work
@@ -110,22 +105,22 @@ async def answer_command(bot: SlackBot, query, respond) -> None:
         reply = Reply(text=str(err), error=True)
     except Exception:
         log.exception("/digest %s failed", query)
-        reply = Reply(text=render.ui(lang, "failed", error="internal error"), error=True)
+        reply = Reply(text=blocks.ui(lang, "failed", error="internal error"), error=True)
     await send(respond, reply_payload(reply), "/digest reply", response_type="ephemeral")
 
 
-async def _stored(bot: SlackBot, data: dict):
+async def _stored(bot: ChatBot, data: dict):
     day = date.fromisoformat(data["d"])
     return await asyncio.to_thread(bot.service.get_digest, day, data.get("l") or bot.language, True)
 
 
-async def share(bot: SlackBot, data: dict, channel: str | None, user: str | None, respond) -> None:
+async def share(bot: ChatBot, data: dict, channel: str | None, user: str | None, respond) -> None:
     """Post what the caller saw to the channel: as the bot (its thread then answers questions),
     or through the response_url where the bot is not a member of the channel."""
     try:
         digest = await _stored(bot, data)
     except (DigestError, KeyError, ValueError) as err:
-        await send(respond, render.text_reply(str(err) or "This digest is gone."), "share",
+        await send(respond, blocks.text_reply(str(err) or "This digest is gone."), "share",
                    response_type="ephemeral", replace_original=False)
         return
     reply = Reply(digest=digest, category=data.get("c"))
@@ -146,10 +141,10 @@ async def share(bot: SlackBot, data: dict, channel: str | None, user: str | None
         shared = await send(respond, payload, "share", response_type="in_channel",
                             replace_original=False)
     if shared:
-        await send(respond, render.Payload(text=""), "remove the private copy", delete_original=True)
+        await send(respond, blocks.Payload(text=""), "remove the private copy", delete_original=True)
 
 
-async def open_category(bot: SlackBot, data: dict, respond) -> None:
+async def open_category(bot: ChatBot, data: dict, respond) -> None:
     try:
         digest = await _stored(bot, data)
         reply = Reply(digest=digest, category=data["c"])

@@ -34,7 +34,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import render
+from bot.slack import blocks
 from bot.slack.client import error_code
 from digest.store.chat_state import ChatState
 from digest.errors import DigestError
@@ -169,7 +169,7 @@ async def _join_if_needed(client: AsyncWebClient, channel: str, code: str) -> No
 
 async def post_top(client: AsyncWebClient, channel: str, digest: Digest) -> str:
     """Post the top-level message; returns its ts."""
-    payload = render.daily_post(digest)
+    payload = blocks.daily_post(digest)
 
     async def call():
         resp = await client.chat_postMessage(channel=channel, metadata=marker(digest),
@@ -216,13 +216,13 @@ async def post_thread(client: AsyncWebClient, channel: str, ts: str, digest: Dig
                 f"chart of {digest.day} to {channel}",
                 lambda: client.files_upload_v2(
                     channel=channel, thread_ts=ts, content=digest.chart_png,
-                    filename=chart_filename(digest.day), title=render.chart_title(digest),
-                    alt_txt=render.chart_title(digest)),
+                    filename=chart_filename(digest.day), title=blocks.chart_title(digest),
+                    alt_txt=blocks.chart_title(digest)),
                 recheck(CHART_KEY))
         except PostError as err:
             failures.append(f"chart ({err.code})")
     failed: set[str] = set()
-    for category, part, payload in render.thread_messages(digest):
+    for category, part, payload in blocks.thread_messages(digest):
         key = f"{category}#{part}"
         if key in existing or category in failed:
             continue

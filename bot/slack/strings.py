@@ -24,8 +24,6 @@ UI: dict[str, dict[str, str]] = {
         "not_grounded": "_No paper of this digest answers this directly: these are the closest matches._",
         "answer_failed": "Sorry, I could not answer that right now: {error}",
         "post_failed": "Sorry, I could not answer that just now — please ask again.",
-        "empty_question": "Ask me anything about the papers of this digest, e.g. _which paper is "
-                          "about long context?_",
         "chart": "Papers per category, {day}",
         "failed": "Sorry, something went wrong: {error}",
     },
@@ -46,7 +44,6 @@ UI: dict[str, dict[str, str]] = {
         "not_grounded": "_이 다이제스트에 직접 답하는 논문이 없어, 가장 가까운 논문을 보여 드립니다._",
         "answer_failed": "죄송합니다, 지금은 답할 수 없습니다: {error}",
         "post_failed": "죄송합니다, 지금은 답을 보내지 못했습니다. 다시 질문해 주세요.",
-        "empty_question": "이 다이제스트의 논문에 대해 무엇이든 물어보세요. 예: _긴 문맥을 다룬 논문은?_",
         "chart": "{day} 분야별 논문 수",
         "failed": "죄송합니다, 문제가 생겼습니다: {error}",
     },

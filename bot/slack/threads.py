@@ -2,24 +2,24 @@
 
 Each event is claimed once by its ``event_id`` in the database before any work, so Slack's
 retries, a second delivery and a restart never produce a second answer. The bot's own messages
-and other bots' are ignored; a mention is answered by the mention handler only.
+and other bots' are ignored; a mention is answered by the mention handler only. The flow itself
+(claim, day, history, answer, turns) is ``bot.core.threads.answer_in_thread``, shared with Discord;
+this module parses Slack's events and sends Slack's messages.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import re
-from typing import TYPE_CHECKING
 
-from bot.slack import render
+from bot.core.threads import Question, answer_in_thread
+from bot.slack import blocks
 from bot.slack.post import PLATFORM, PostError, call_with_retry
-from digest.errors import DigestError
+from bot.slack.strings import ui
 from digest.models import Answer
-
-if TYPE_CHECKING:
-    from bot.slack.app import SlackBot
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,49 @@ def mentions(text: str, bot_user_id: str | None) -> bool:
     return bool(bot_user_id) and any(m == bot_user_id for m in _MENTION.findall(text or ""))
 
 
-def register(bot: SlackBot) -> None:
+class SlackReplier:
+    """Where a Slack question is answered (its thread) and how (Block Kit replies)."""
+
+    def __init__(self, bot, channel: str, thread_ts: str, opened: bool):
+        self.bot, self.channel, self.thread_ts, self.opened = bot, channel, thread_ts, opened
+
+    async def where(self) -> tuple[str, str, bool]:
+        return self.channel, self.thread_ts, self.opened
+
+    def busy(self):
+        return contextlib.nullcontext()
+
+    def failure_text(self, language: str, error: str) -> str:
+        return ui(language, "answer_failed", error=error)
+
+    async def _post(self, what: str, payload: blocks.Payload) -> None:
+        await call_with_retry(
+            f"{what} in {self.channel} thread {self.thread_ts}",
+            lambda: self.bot.client.chat_postMessage(
+                channel=self.channel, thread_ts=self.thread_ts, unfurl_links=False, unfurl_media=False,
+                **payload.kwargs()))
+
+    async def send(self, answer: Answer, language: str) -> int:
+        posted = 0
+        for payload in blocks.answer_messages(answer, language):
+            try:
+                await self._post("answer", payload)
+            except PostError:
+                break  # the rest is not sent; an answer cut short beats a repeated one
+            posted += 1
+        return posted
+
+    async def apologize(self, language: str) -> bool:
+        try:
+            await self._post("apology", blocks.text_reply(ui(language, "post_failed")))
+        except PostError:
+            log.error("could not answer in %s thread %s, nor say so", self.channel, self.thread_ts)
+            return False
+        return True
+
+
+def register(bot) -> None:
+    """Listen to thread messages and mentions on ``bot.app`` (a ``SlackBot``)."""
     app = bot.app
 
     @app.event("message")
@@ -66,90 +108,24 @@ def register(bot: SlackBot) -> None:
             bot.spawn(on_app_mention(bot, event, body.get("event_id", ""), context.bot_user_id))
 
 
-async def on_thread_message(bot: SlackBot, event: dict, event_id: str, bot_user_id: str | None) -> None:
+def _question(bot, event: dict, event_id: str, bot_user_id: str | None) -> Question:
+    return Question(platform=PLATFORM, event_id=event_id, user=event.get("user", ""),
+                    text=question_text(event.get("text", ""), bot_user_id), language=bot.language)
+
+
+async def on_thread_message(bot, event: dict, event_id: str, bot_user_id: str | None) -> None:
     channel, thread_ts = event.get("channel"), event["thread_ts"]
     link = await asyncio.to_thread(bot.state.thread_digest, PLATFORM, channel, thread_ts)
     if link is None:
         return  # not a digest thread
-    if await claim(bot, event_id):
-        await answer(bot, event, channel, thread_ts, link, event_id, bot_user_id)
+    await answer_in_thread(bot, _question(bot, event, event_id, bot_user_id),
+                           SlackReplier(bot, channel, thread_ts, opened=False))
 
 
-async def on_app_mention(bot: SlackBot, event: dict, event_id: str, bot_user_id: str | None) -> None:
+async def on_app_mention(bot, event: dict, event_id: str, bot_user_id: str | None) -> None:
     channel = event.get("channel")
     thread_ts = event.get("thread_ts") or event.get("ts")
-    if await claim(bot, event_id):
-        link = await asyncio.to_thread(bot.state.thread_digest, PLATFORM, channel, thread_ts)
-        await answer(bot, event, channel, thread_ts, link, event_id, bot_user_id)
-
-
-async def claim(bot: SlackBot, event_id: str) -> bool:
-    if not event_id:
-        return True
-    first = await asyncio.to_thread(bot.state.claim_event, PLATFORM, event_id)
-    if not first:
-        log.info("event %s already handled: skipped", event_id)
-    return first
-
-
-async def answer(bot: SlackBot, event: dict, channel: str, thread_ts: str, link, event_id: str,
-                 bot_user_id: str | None = None) -> None:
-    """Answer one question in its thread, with the thread's earlier turns as context."""
-    day, lang = link if link is not None else (None, bot.language)
-    user = event.get("user", "")
-    question = question_text(event.get("text", ""), bot_user_id)
-    if link is None:
-        day = await asyncio.to_thread(bot.latest_day, lang)
-    if not question:
-        result = Answer(text=render.ui(lang, "empty_question"))
-    else:
-        history = await asyncio.to_thread(bot.state.history, PLATFORM, channel, thread_ts)
-        try:
-            result = await asyncio.to_thread(bot.service.answer, question, day=day, history=history,
-                                             user=f"{PLATFORM}:{user}", language=lang)
-        except DigestError as err:
-            result = Answer(text=render.ui(lang, "answer_failed", error=str(err)))
-        except Exception:
-            log.exception("answering in %s/%s failed", channel, thread_ts)
-            result = Answer(text=render.ui(lang, "answer_failed", error="internal error"))
-    posted = 0
-    for payload in render.answer_messages(result, lang):
-        try:
-            await call_with_retry(
-                f"answer in {channel} thread {thread_ts}",
-                lambda payload=payload: bot.client.chat_postMessage(
-                    channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-                    **payload.kwargs()))
-        except PostError:
-            if posted == 0:
-                # the event was acked long ago, so Slack will not deliver it again: say sorry in
-                # the thread rather than stay silent; release the claim only if even that failed
-                # (nothing at all went out), so that a second delivery may still be answered
-                if not await _apologize(bot, channel, thread_ts, lang):
-                    await asyncio.to_thread(bot.state.release_event, PLATFORM, event_id)
-                return
-            break
-        posted += 1
-    if question:
-        await asyncio.to_thread(bot.state.add_turn, PLATFORM, channel, thread_ts, "user", question, user)
-        await asyncio.to_thread(bot.state.add_turn, PLATFORM, channel, thread_ts, "assistant",
-                                result.text)
-    if link is None and day is not None and event.get("thread_ts") in (None, event.get("ts")):
-        # a mention that starts a thread makes it a Q&A thread about that day (follow-ups need
-        # no mention); a mention inside people's own thread does not take their thread over
-        await asyncio.to_thread(bot.state.link_thread, PLATFORM, channel, thread_ts, day, lang)
-
-
-async def _apologize(bot: SlackBot, channel: str, thread_ts: str, lang: str | None) -> bool:
-    """Post the short "please ask again" reply; whether it went out."""
-    payload = render.text_reply(render.ui(lang, "post_failed"))
-    try:
-        await call_with_retry(
-            f"apology in {channel} thread {thread_ts}",
-            lambda: bot.client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                                unfurl_links=False, unfurl_media=False,
-                                                **payload.kwargs()))
-    except PostError:
-        log.error("could not answer in %s thread %s, nor say so", channel, thread_ts)
-        return False
-    return True
+    # a mention that starts a thread opens a Q&A thread; one inside people's thread does not
+    opened = event.get("thread_ts") in (None, event.get("ts"))
+    await answer_in_thread(bot, _question(bot, event, event_id, bot_user_id),
+                           SlackReplier(bot, channel, thread_ts, opened))

@@ -102,3 +102,20 @@ def format_usage(rows: list[dict], budget: int | None = None, days: int | None =
         out.append(f"today (UTC): {used:,} of {budget:,} tokens in the daily budget "
                    f"({max(0, budget - used):,} left)")
     return "\n".join(out)
+
+
+def billed_totals(store) -> tuple[int, int]:
+    """``(calls, tokens)`` billed so far, all days: cache hits are not counted (they cost nothing).
+
+    The scheduler logs the difference around a build (``llm_calls=`` / ``llm_tokens=``); read here so
+    that no caller outside the engine writes SQL against ``llm_usage``. A database from before the
+    ``cached`` column counts every row.
+    """
+    with store.lock:
+        if "llm_usage" not in store.db.table_names():
+            return 0, 0
+        cached = "cached" in store.db["llm_usage"].columns_dict
+        row = store.db.execute(
+            "select count(*), coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0) "
+            "from llm_usage" + (" where coalesce(cached, 0) = 0" if cached else "")).fetchone()
+    return int(row[0]), int(row[1])

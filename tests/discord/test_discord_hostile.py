@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hostile_texts import (PHISH, SCRIPT_LINK, SCRIPT_LINK_LABELLED, SCRIPT_TAG, digest_of, five_parts,
                            huge_digest, huge_text, normal_digest, papers, summary)
 
-from bot.discord import render
+from bot.discord import embeds
+from bot.discord import links as discord_links
 from bot.discord.post import post_daily, to_kwargs
 from digest.present import links
 from digest.models import Answer
@@ -73,26 +74,26 @@ def crowded_day():
 
 async def test_digest_answers_stay_small_and_discord_accepts_them(bot, fake):
     digest = crowded_day()
-    payloads = render.digest_payloads(digest)
+    payloads = embeds.digest_payloads(digest)
     assert len(payloads) <= MAX_POST_MESSAGES
     assert "more categories are in the report" in "\n".join(e.description or "" for e in payloads[-1].embeds)
-    one = render.digest_payloads(digest, category="Cat 00")
+    one = embeds.digest_payloads(digest, category="Cat 00")
     assert len(one) <= MAX_CATEGORY_MESSAGES
     channel = bot.get_partial_messageable(int(CHANNEL_ID))
-    for payload in one + render.answer_payloads(Answer(text=huge_text()), "en"):
+    for payload in one + embeds.answer_payloads(Answer(text=huge_text()), "en"):
         await channel.send(**to_kwargs(payload))  # the fake refuses what Discord would
-    assert len(render.answer_payloads(Answer(text=huge_text()), "en")) <= MAX_CATEGORY_MESSAGES
+    assert len(embeds.answer_payloads(Answer(text=huge_text()), "en")) <= MAX_CATEGORY_MESSAGES
 
 
 def test_a_normal_day_is_never_cut():
     digest = normal_digest()
-    for payloads in (render.thread_payloads(digest), render.digest_payloads(digest)):
+    for payloads in (embeds.thread_payloads(digest), embeds.digest_payloads(digest)):
         text = "\n".join(shown({"content": p.content, "embeds": [e.to_dict() for e in p.embeds]})
                          for p in payloads)
         assert "in the report" not in text
         for s in digest.summaries:
             assert s.text.splitlines()[-1].strip()[-60:] in text
-    assert len(render.thread_payloads(digest)) + len(render.daily_header(digest)) <= MAX_POST_MESSAGES
+    assert len(embeds.thread_payloads(digest)) + len(embeds.daily_header(digest)) <= MAX_POST_MESSAGES
 
 
 # --- row 6 ------------------------------------------------------------------------------------
@@ -125,7 +126,7 @@ async def test_spoofed_links_show_their_real_host_in_embeds(bot, fake):
     assert "arxiv.org/abs/2411.00001 (evil.example)" in everything
     bad = digest.summaries[0].papers[0]
     assert f"(https://arxiv.org/abs/{bad.arxiv_id})" in everything  # a javascript: URL: its arXiv page
-    for payload in render.digest_payloads(digest) + render.answer_payloads(Answer(text=SPOOF), "en"):
+    for payload in embeds.digest_payloads(digest) + embeds.answer_payloads(Answer(text=SPOOF), "en"):
         check_links(shown({"content": payload.content, "embeds": [e.to_dict() for e in payload.embeds]}))
 
 
@@ -137,7 +138,7 @@ def test_part_headings_stay_on_their_own_line(service, which):
     digest = service.get_digest(service.store.digest_days(limit=1)[0], "en") if which == "offline" \
         else digest_of(summary("LLM", five_parts(["RingCache", "QuantMix"], 1500), 2))
     for s in digest.summaries:
-        text = "\n".join(e.description or "" for p in render.category_payloads(digest, s) for e in p.embeds)
+        text = "\n".join(e.description or "" for p in embeds.category_payloads(digest, s) for e in p.embeds)
         for part in ("Key themes", "Key findings per paper", "Synthesis and outlook"):
             assert re.search(rf"^\s*\d\. \*\*{part}\*\*\s*$", text, re.M), (part, text[:600])
 
@@ -151,5 +152,5 @@ DISCORD_LINK = re.compile(r"(?<!\\)\[((?:\[[^\]]*\]|[^\[\]\\]|\\.)*)\]\(\s*<?((?
                                  "arxiv.org", "/abs/1", " ", "x", "\\", "((", "))", "[a]: "]),
                 max_size=40).map("".join))
 def test_no_masked_link_in_discord_output_leaves_the_paper_sites(text):
-    for label, url in DISCORD_LINK.findall(render.unmask_links(text)):
-        assert links.trusted(url.strip("<>")), (text, render.unmask_links(text))
+    for label, url in DISCORD_LINK.findall(discord_links.unmask_links(text)):
+        assert links.trusted(url.strip("<>")), (text, discord_links.unmask_links(text))

@@ -8,7 +8,8 @@ import asyncio
 import discord
 import pytest
 
-from bot.discord import render
+from bot.discord import check
+from bot.discord import embeds
 from bot.discord.post import HISTORY_LIMIT, post_daily
 from discord_helpers import DAY, LoopWatch, store_locked
 from digest.errors import DigestError
@@ -127,7 +128,7 @@ async def test_every_daily_payload_respects_the_limits_for_a_long_digest(bot, fa
     assert record.state == POSTED
     parts = fake.bot_messages(record.thread_id)
     assert len(parts) > len(CATEGORIES)
-    assert all(not render.violations({"content": m["content"], "embeds": m["embeds"]}) for m in parts)
+    assert all(not check.violations({"content": m["content"], "embeds": m["embeds"]}) for m in parts)
 
 
 async def test_the_scheduler_can_hand_over_a_filtered_digest(bot, fake, service):
@@ -156,7 +157,7 @@ async def test_a_header_of_several_messages_is_completed_after_a_crash_between_t
 
     d = service.get_digest(DAY, "en")
     service.store.save_digest(replace(d, notes=tuple(f"Note {i}: " + "x" * 480 for i in range(16))))
-    parts = len(render.daily_header(service.get_digest(DAY, "en")))
+    parts = len(embeds.daily_header(service.get_digest(DAY, "en")))
     assert parts >= 2
     heads = []
 
@@ -176,7 +177,7 @@ async def test_a_header_of_several_messages_is_completed_after_a_crash_between_t
     head = fake.bot_messages(CHANNEL_ID)
     assert len(head) == parts  # the rest of the header, the first part not again
     assert [m["embeds"][-1]["footer"]["text"] for m in head] == \
-        [render.daily_footer(DAY, i + 1, parts) for i in range(parts)]
+        [embeds.daily_footer(DAY, i + 1, parts) for i in range(parts)]
     assert record.message_id == head[0]["id"] and record.thread_id == head[0]["id"]
     assert thread_categories(fake, record.thread_id) == CATEGORIES
 

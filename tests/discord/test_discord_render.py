@@ -7,8 +7,10 @@ from datetime import date
 
 import pytest
 
-from bot.discord import render
-from bot.discord.render import Payload, violations
+from bot.discord import embeds
+from bot.discord import limits
+from bot.discord.check import violations
+from bot.discord.embeds import Payload
 from digest.models import Answer, CategorySummary, Digest, Paper
 from digest.present.markdown import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text
 
@@ -69,7 +71,7 @@ TEXTS = {
 @pytest.mark.parametrize("papers,title_chars", [(0, 10), (3, 80), (20, 300), (60, 2000)])
 def test_category_payloads_fit_and_keep_everything(name, papers, title_chars):
     s = summary(text=TEXTS[name], papers=papers, title_chars=title_chars)
-    payloads = render.category_payloads(digest([s]), s)
+    payloads = embeds.category_payloads(digest([s]), s)
     assert_sendable(payloads)
     body = text_of(payloads)
     if papers > 20:  # past DIGEST_PAPERS_PER_CATEGORY's maximum: capped, and it says so
@@ -89,10 +91,10 @@ def test_category_payloads_fit_and_keep_everything(name, papers, title_chars):
 
 def test_long_synthesis_continues_in_order():
     text = "\n\n".join(f"Paragraph {i}: " + words(80, i) for i in range(12))
-    embeds = render.category_embeds(summary(text=text), "en")
-    assert len(embeds) > 1
-    assert "(continued)" in embeds[1].title
-    joined = " ".join(e.description for e in embeds if e.description)
+    parts = embeds.category_embeds(summary(text=text), "en")
+    assert len(parts) > 1
+    assert "(continued)" in parts[1].title
+    joined = " ".join(e.description for e in parts if e.description)
     positions = [joined.index(f"Paragraph {i}:") for i in range(12)]
     assert positions == sorted(positions)
 
@@ -103,10 +105,10 @@ def test_digest_answer_and_daily_post_fit(categories, text_len):
     sums = [summary(name=f"Category {i} {'n' * (i % 5) * 60}".strip(), text=words(text_len // 10, i), papers=5)
             for i in range(categories)]
     d = digest(sums, notes=["Offline summary: " + words(30)])
-    for payloads in (render.digest_payloads(d), render.daily_header(d), render.thread_payloads(d),
-                     render.digest_payloads(d, category=sums[-1].category)):
+    for payloads in (embeds.digest_payloads(d), embeds.daily_header(d), embeds.thread_payloads(d),
+                     embeds.digest_payloads(d, category=sums[-1].category)):
         assert_sendable(payloads)
-    answer = render.digest_payloads(d)
+    answer = embeds.digest_payloads(d)
     assert answer[0].chart and not any(p.chart for p in answer[1:])  # the chart once, first
     titles = " ".join(e.title or "" for p in answer for e in p.embeds)
     shown = [s for s in sums if f"🤖 {s.category}"[:200] in titles]
@@ -114,33 +116,34 @@ def test_digest_answer_and_daily_post_fit(categories, text_len):
     if len(shown) < len(sums):
         assert len(answer) <= MAX_POST_MESSAGES
         assert f"{len(sums) - len(shown)} more categories are in the report" in text_of(answer[-1:])
-    header = render.daily_header(d)
+    header = embeds.daily_header(d)
     overview = header[0]
     assert overview.embeds[0].image.url == "attachment://paper_2024-11-24.png"
     # every header message carries its own marker: a crash between them can be completed
-    markers = [render.daily_footer(DAY, i + 1, len(header)) for i in range(len(header))]
+    markers = [embeds.daily_footer(DAY, i + 1, len(header)) for i in range(len(header))]
     assert [p.footer for p in header] == [p.embeds[-1].footer.text for p in header] == markers
     assert len(set(markers)) == len(header)
-    assert all(f"**{s.category}**" in text_of(render.daily_header(d)) for s in sums)
+    assert all(f"**{s.category}**" in text_of(embeds.daily_header(d)) for s in sums)
 
 
 def test_overview_has_counts_and_one_line_gists():
     sums = [summary("LLM", "1. **Key themes**\n   - 'A': agents, tools\n\n2. **More**", 2),
             summary("Computer Vision", "Segmenting medical images. More text.", 1, emoji="👁️")]
     d = digest(sums)
-    desc = render.overview_embeds(d)[0].description
+    desc = embeds.overview_embeds(d)[0].description
     assert "3 papers in 2 categories" in desc
     assert "🤖 **LLM** · 2 papers — 'A': agents, tools" in desc
-    assert "👁️ **Computer Vision** · 1 paper — Segmenting medical images." in desc
+    # the one gist (digest/present/gist.py): an offline synthesis gives its last sentence
+    assert "👁️ **Computer Vision** · 1 paper — More text." in desc
 
 
 def test_chart_over_the_attachment_limit_is_left_out_with_a_note():
     d = digest([summary()], chart=b"x" * 2000)
-    payloads = render.daily_header(d, attachment_limit=1000)
+    payloads = embeds.daily_header(d, attachment_limit=1000)
     assert not payloads[0].chart
     assert payloads[0].embeds[0].image.url is None
     assert "too large" in payloads[0].embeds[-1].description
-    assert render.digest_payloads(d, attachment_limit=1000)[0].chart is False
+    assert embeds.digest_payloads(d, attachment_limit=1000)[0].chart is False
 
 
 @pytest.mark.parametrize("length", [0, 1, 1999, 2000, 2001, 12_345])
@@ -148,7 +151,7 @@ def test_chart_over_the_attachment_limit_is_left_out_with_a_note():
 def test_answer_payloads(length, cited):
     text = ("x" * length) if length < 2500 else words(length // 8)
     ans = Answer(text=text or "No answer.", cited=tuple(paper(i, 400) for i in range(cited)))
-    payloads = render.answer_payloads(ans, "en")
+    payloads = embeds.answer_payloads(ans, "en")
     assert_sendable(payloads)
     assert all(p.content for p in payloads)
     if cited:
@@ -159,15 +162,15 @@ def test_answer_payloads(length, cited):
 @pytest.mark.parametrize("limit", [2, 7, 100, 2000])
 @pytest.mark.parametrize("text", [words(500), "y" * 5000, "𝔘" * 999, "\n\n\n".join(["para"] * 300), "  "])
 def test_split_text(limit, text):
-    chunks = render.split_text(text, limit)
-    assert all(0 < render.ulen(c) <= limit for c in chunks)
+    chunks = limits.split_text(text, limit)
+    assert all(0 < limits.ulen(c) <= limit for c in chunks)
     assert "".join("".join(c.split()) for c in chunks) == "".join(text.split())
 
 
 def test_links_in_answers_show_no_preview_and_are_not_repeated():
     p = paper(1)
     ans = Answer(text=f"[1] {p.title} — {p.link}\nSee also [this](https://x.org/a).", cited=(p, paper(2)))
-    payloads = render.answer_payloads(ans, "en")
+    payloads = embeds.answer_payloads(ans, "en")
     assert f"<{p.link}>" in payloads[0].content and "See also this (x.org)." in payloads[0].content
     assert p.link not in payloads[0].embeds[0].description  # listed once, in the text
     assert paper(2).link in payloads[0].embeds[0].description
@@ -175,12 +178,12 @@ def test_links_in_answers_show_no_preview_and_are_not_repeated():
 
 def test_paper_line_escapes_markdown_and_keeps_link_safe():
     p = Paper(arxiv_id="1", title="A [bracketed] *bold* title", url="https://x.org/a (1)")
-    line = render.paper_line(p)
+    line = embeds.paper_line(p)
     assert line == "• [A \\[bracketed\\] \\*bold\\* title](https://x.org/a%20%281%29)"
 
 
 def test_text_payloads_split_help():
-    payloads = render.text_payloads("• line\n" * 1000)
+    payloads = embeds.text_payloads("• line\n" * 1000)
     assert len(payloads) == 4
     assert_sendable(payloads)
 
@@ -200,13 +203,13 @@ def test_text_payloads_split_help():
 def test_masked_links_in_answers_show_where_they_go(text, shown):
     """An LLM's [label](url) may hide its target behind a trusted-looking label: off arxiv.org and
     huggingface.co the mask is dropped and the host shown."""
-    payloads = render.answer_payloads(Answer(text=text, cited=()), "en")
+    payloads = embeds.answer_payloads(Answer(text=text, cited=()), "en")
     assert payloads[0].content == shown
 
 
 def test_a_cited_paper_hidden_in_an_untrusted_link_is_still_listed():
     p = paper(1)
     ans = Answer(text=f"Read [{p.title}](https://evil.example/?u={p.link}).", cited=(p,))
-    payloads = render.answer_payloads(ans, "en")
+    payloads = embeds.answer_payloads(ans, "en")
     assert "evil.example" in payloads[0].content and "](" not in payloads[0].content
     assert p.link in payloads[0].embeds[0].description  # the real link, in the sources

@@ -54,7 +54,7 @@ async def test_question_in_the_thread_answered_once_with_history(bot, fake, answ
     got = replies(fake, thread_id)
     assert len(got) == 2 and len(answers) == 2  # the replayed message was not answered again
     assert answers[0] == {"question": "Which paper makes inference faster?", "day": DAY, "history": [],
-                          "user": "900000000000000042", "language": "en"}
+                          "user": "discord:900000000000000042", "language": "en"}
     assert answers[1]["history"] == [("user", "Which paper makes inference faster?"),
                                      ("assistant", "Answer 1: TinyDraft speeds up decoding 2.4x.")]
     assert got[0]["embeds"][0]["title"] == "Sources"
@@ -149,3 +149,27 @@ async def test_the_database_never_blocks_the_event_loop(bot, fake, answers):
             assert not replies(fake, thread_id)  # waiting for the lock, off the loop
         await fake.wait_for(lambda: replies(fake, thread_id))
     assert watch.longest < 0.3 and len(answers) == 1
+
+
+async def test_the_rate_limit_key_is_platform_and_user_as_on_slack(bot, fake, answers):
+    """One key per user across platforms (``discord:<id>``, as Slack's ``slack:<id>``): a bare id
+    could collide with another platform's user. Stamps of the old bare key expire within the hour."""
+    from discord_helpers import USER_ID
+
+    thread_id = await posted_thread(bot)
+    bot._connection.parse_message_create(user_message(fake, thread_id, "what is new?"))
+    await fake.wait_for(lambda: replies(fake, thread_id))
+    assert answers[0]["user"] == f"discord:{USER_ID}"
+
+
+async def test_the_apology_speaks_the_threads_language(bot, fake, monkeypatch):
+    record = await post_daily(bot, bot.service, bot.ledger, bot.state, CHANNEL_ID, DAY, "ko")
+
+    def broken(self, *a, **kw):
+        raise RuntimeError("LLM down")
+
+    monkeypatch.setattr(DigestService, "answer", broken)
+    bot._connection.parse_message_create(user_message(fake, record.thread_id, "새로운 논문은?"))
+    await fake.wait_for(lambda: [m for m in fake.bot_messages(record.thread_id) if "죄송" in m["content"]])
+    [sorry] = [m for m in fake.bot_messages(record.thread_id) if "죄송" in m["content"]]
+    assert "다시 질문해 주세요" in sorry["content"] and "Sorry" not in sorry["content"]

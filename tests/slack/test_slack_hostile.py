@@ -12,7 +12,7 @@ from hostile_texts import (DAY, PHISH, SCRIPT_LINK, SCRIPT_LINK_LABELLED, SCRIPT
                            five_parts, huge_digest, huge_text, normal_digest, papers, summary)
 from slack_helpers import all_text, assert_valid
 
-from bot.slack import render
+from bot.slack import blocks
 from bot.slack.client import make_client
 from bot.slack.post import post_daily
 from digest.present import links
@@ -63,7 +63,7 @@ async def test_a_post_is_capped_and_names_what_is_left_to_the_report(service, fa
     assert len(top) + len(replies) + len(fake.files) <= MAX_POST_MESSAGES
     last = all_text(replies[-1]["blocks"])
     assert re.search(r"\d+ more categories are in the report \(digest_2024-11-22\.md\): Cat \d\d", last)
-    assert replies[-1]["metadata"]["event_payload"]["category"] == render.MORE_KEY
+    assert replies[-1]["metadata"]["event_payload"]["category"] == blocks.MORE_KEY
     again = await post(service, digest)  # exactly once still holds for the capped post
     assert again == record and len(thread(fake, record)) == len(replies)
 
@@ -71,9 +71,9 @@ async def test_a_post_is_capped_and_names_what_is_left_to_the_report(service, fa
 def test_digest_answers_and_thread_answers_stay_small():
     digest = huge_digest(1)
     [s] = digest.summaries
-    reply = render.category_reply(digest, s.category)
+    reply = blocks.category_reply(digest, s.category)
     assert_valid(list(reply.blocks), reply.text)
-    answers = render.answer_messages(Answer(text=huge_text()), "en")
+    answers = blocks.answer_messages(Answer(text=huge_text()), "en")
     assert len(answers) <= MAX_CATEGORY_MESSAGES
     for a in answers:
         assert_valid(list(a.blocks), a.text)
@@ -82,8 +82,8 @@ def test_digest_answers_and_thread_answers_stay_small():
 @pytest.mark.parametrize("language", ["en", "ko"])
 def test_a_normal_day_is_never_cut(language):
     digest = normal_digest(language)
-    parts = render.thread_messages(digest)
-    assert render.MORE_KEY not in [c for c, _, _ in parts]
+    parts = blocks.thread_messages(digest)
+    assert blocks.MORE_KEY not in [c for c, _, _ in parts]
     assert len(parts) + 2 <= MAX_POST_MESSAGES
     shown = "\n".join(all_text(list(p.blocks)) for _, _, p in parts)
     assert "report" not in shown and "리포트" not in shown
@@ -126,8 +126,8 @@ async def test_spoofed_links_show_their_real_host_in_the_daily_post(service, fak
 
 def test_spoofed_links_in_digest_replies_and_answers():
     digest = spoofed_digest()
-    for payload in (render.category_reply(digest, "Security"), render.overview_reply(digest),
-                    *render.answer_messages(Answer(text=SPOOF, cited=digest.summaries[0].papers), "en")):
+    for payload in (blocks.category_reply(digest, "Security"), blocks.overview_reply(digest),
+                    *blocks.answer_messages(Answer(text=SPOOF, cited=digest.summaries[0].papers), "en")):
         check_links(all_text(list(payload.blocks)) + "\n" + payload.text)
 
 
@@ -139,12 +139,12 @@ def test_part_headings_stay_on_their_own_line(service):
     llm = digest_of(summary("LLM", five_parts(["RingCache", "QuantMix"], 1500), 2))
     for digest in (offline, llm):
         for s in digest.summaries:
-            text = "\n".join(all_text(list(p.blocks)) for p in render.category_messages(s, digest))
+            text = "\n".join(all_text(list(p.blocks)) for p in blocks.category_messages(s, digest))
             for k, part in enumerate(("Key themes", "Key findings per paper", "Synthesis and outlook"), 1):
                 assert re.search(rf"^\s*\d\. \*{part}\*\s*$", text, re.M), (part, text[:600])
 
 
 def test_the_cut_line_speaks_the_digest_language():
     digest = huge_digest(1, language="ko")
-    text = "\n".join(all_text(list(p.blocks)) for _, _, p in render.thread_messages(digest))
+    text = "\n".join(all_text(list(p.blocks)) for _, _, p in blocks.thread_messages(digest))
     assert "전체 내용은 리포트 digest_2024-11-22.md에 있습니다" in text

@@ -96,7 +96,7 @@ async def test_an_unfinished_thread_is_completed_without_duplicates(service, par
                                                                     monkeypatch):
     fake.fail("chat.postMessage", "internal_error", times=1)  # the top message: retried once, ok
     # the chart upload is fine; the first category fails twice -> given up, the rest posted
-    original = post_module.render.category_messages
+    original = post_module.blocks.category_messages
     fail_for = digest.summaries[0].category
 
     def flaky(summary, d):
@@ -104,10 +104,10 @@ async def test_an_unfinished_thread_is_completed_without_duplicates(service, par
             fake.fail("chat.postMessage", "service_unavailable", times=2)
         return original(summary, d)
 
-    monkeypatch.setattr(post_module.render, "category_messages", flaky)
+    monkeypatch.setattr(post_module.blocks, "category_messages", flaky)
     with caplog.at_level(logging.WARNING, logger="bot.slack.post"):
         record = await post(service, parts)
-    monkeypatch.setattr(post_module.render, "category_messages", original)
+    monkeypatch.setattr(post_module.blocks, "category_messages", original)
     assert record.state == "posted" and f"{fail_for} (service_unavailable)" in record.detail
     assert "internal_error" in caplog.text and "service_unavailable" in caplog.text
     [top] = fake.top_level("C1")

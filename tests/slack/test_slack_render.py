@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from slack_helpers import all_text, assert_valid
 
-from bot.slack import render
+from bot.slack import blocks
 from bot.slack.mrkdwn import to_mrkdwn
 from digest.models import Answer, CategorySummary, Digest, Paper
 from digest.present.markdown import CHAT_CATEGORY_CHARS, MAX_CATEGORY_MESSAGES, chat_text
+from digest.present.gist import GIST_CHARS, gist
 
 DAY = date(2024, 11, 24)
 
@@ -64,7 +65,7 @@ def test_category_thread_replies(case):
     if case["chars"] == 0:
         s = CategorySummary(s.category, s.emoji, s.papers, "x" * 12_000, s.model, s.language)
     d = digest_of(s, language=s.language)
-    messages = render.category_messages(s, d)
+    messages = blocks.category_messages(s, d)
     for m in messages:
         assert_valid(list(m.blocks), m.text)
     sections = [b["text"]["text"] for m in messages for b in m.blocks if b["type"] == "section"]
@@ -72,7 +73,7 @@ def test_category_thread_replies(case):
     shown, cut = chat_text(s, DAY)  # past CHAT_CATEGORY_CHARS: cut, with a line saying so
     assert cut == (len(s.text) > CHAT_CATEGORY_CHARS)
     expected = to_mrkdwn(shown) + "*" + ("출처" if s.language == "ko" else "Sources") + "*" + "".join(
-        render._source_lines(s))
+        blocks._source_lines(s))
     assert nows("".join(sections)) == nows(expected)  # the whole synthesis and every source, in order
     everything = "".join(all_text(list(m.blocks)) for m in messages)
     for p in s.papers:
@@ -86,7 +87,7 @@ def test_category_thread_replies(case):
 def test_category_slash_reply_is_one_message_and_keeps_sources(case):
     s = summary(**case)
     d = digest_of(s, language=s.language)
-    payload = render.category_reply(d, s.category)
+    payload = blocks.category_reply(d, s.category)
     assert_valid(list(payload.blocks), payload.text)
     text = all_text(list(payload.blocks))
     if len(s.papers) <= 20:
@@ -99,34 +100,34 @@ def test_category_slash_reply_is_one_message_and_keeps_sources(case):
 @pytest.mark.parametrize("categories", [1, 8, 40, 120, 400])
 def test_daily_top_message_and_overview_fit_one_message(categories):
     d = digest_of(*(summary(f"Category {i}", papers=3, chars=3000) for i in range(categories)))
-    top = render.daily_post(d)
+    top = blocks.daily_post(d)
     assert_valid(list(top.blocks), top.text)
     text = all_text(list(top.blocks))
     assert "2024-11-24" in text and f"*{d.total_papers} new papers* in {categories} categories" in text
     assert "Reply in this thread" in text
     assert all(f"Category {i}*" in text for i in range(categories)) or "more categories" in text
-    overview = render.overview_reply(d)
+    overview = blocks.overview_reply(d)
     assert_valid(list(overview.blocks), overview.text)
     [actions] = [b for b in overview.blocks if b["type"] == "actions"]
     menu = actions["elements"][0]
     labels = [o["text"]["text"] for o in menu["options"]]
     assert labels == [f"🤖 Category {i}" for i in range(len(labels))]  # in order, as many as fit
     assert len(labels) >= min(categories, 30)
-    assert render.parse_value(menu["options"][0]["value"]) == {"d": "2024-11-24", "l": "en", "c": "Category 0"}
+    assert blocks.parse_value(menu["options"][0]["value"]) == {"d": "2024-11-24", "l": "en", "c": "Category 0"}
 
 
 def test_gist_is_one_line_from_the_synthesis():
     s = CategorySummary("LLM", "🤖", (paper(1),),
                         "1. **Key themes**\n   - x\n5. **Synthesis and outlook**\n   Agents are getting "
                         "cheaper to run. More next week.", "gpt", "en")
-    assert render.gist(s) == "Agents are getting cheaper to run."
-    assert len(render.gist(summary(chars=5000))) <= render.GIST_LIMIT
+    assert gist(s) == "Agents are getting cheaper to run."
+    assert len(gist(summary(chars=5000))) <= GIST_CHARS
 
 
 @pytest.mark.parametrize("chars, cited", [(200, 1), (20_000, 12), (0, 0)])
 def test_answers(chars, cited):
     ans = Answer(text=synthesis(chars), cited=tuple(paper(i) for i in range(cited)), grounded=chars != 0)
-    messages = render.answer_messages(ans, "en")
+    messages = blocks.answer_messages(ans, "en")
     for m in messages:
         assert_valid(list(m.blocks), m.text)
     text = "".join(all_text(list(m.blocks)) for m in messages)
@@ -137,24 +138,24 @@ def test_answers(chars, cited):
 
 
 def test_text_reply_for_long_help():
-    payload = render.text_reply("• /digest — line\n" * 2000)
+    payload = blocks.text_reply("• /digest — line\n" * 2000)
     assert_valid(list(payload.blocks), payload.text)
 
 
 def test_notification_text_is_escaped():
     """The ``text`` fallback reaches notifications: no ping, no forged link there either."""
     answer = Answer(text="<!channel> read <https://evil.example|arxiv.org> & more")
-    [payload] = render.answer_messages(answer, "en")
+    [payload] = blocks.answer_messages(answer, "en")
     assert "<" not in payload.text and ">" not in payload.text
     # a URL that cannot be linked (not a host name) stays as its text, without the brackets
     assert payload.text == "&lt;!channel&gt; read https://evil.example|arxiv.org &amp; more"
     s = summary(papers=1, chars=300)
     evil = CategorySummary(category="LLM <!here>", emoji="🤖", papers=s.papers, text="<!channel> boo",
                            model="m", language="en")
-    for p in render.category_messages(evil, digest_of(evil)) + [render.daily_post(digest_of(evil))]:
+    for p in blocks.category_messages(evil, digest_of(evil)) + [blocks.daily_post(digest_of(evil))]:
         assert "<!" not in p.text and "&lt;!here&gt;" in p.text
-    cut = render.fallback("x" * (render.FALLBACK_LIMIT - 3) + "&&&&")
-    assert len(cut) <= render.FALLBACK_LIMIT and not re.search(r"&[a-z]*…$", cut)
+    cut = blocks.fallback("x" * (blocks.FALLBACK_LIMIT - 3) + "&&&&")
+    assert len(cut) <= blocks.FALLBACK_LIMIT and not re.search(r"&[a-z]*…$", cut)
 
 
 def test_hints_show_a_placeholder_not_markup():

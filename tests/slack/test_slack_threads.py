@@ -182,3 +182,14 @@ def test_the_apology_speaks_korean():
     from bot.slack.strings import ui
 
     assert "다시 질문해 주세요" in ui("ko", "post_failed")
+
+
+async def test_a_bare_mention_gets_the_engines_answer_as_on_discord(slack, fake, bot, digest):
+    """An empty question is answered by the engine on both platforms (one text, one rule)."""
+    expected = bot.service.answer("", language="en").text
+    ts = "1732601500.000100"
+    await slack.event(message("<@UBOT>", ts, channel="C2", type="app_mention"), "Ev20")
+    await bot.drain()
+    [reply] = fake.posts("C2")
+    assert reply["thread_ts"] == ts
+    assert " ".join(expected.split())[:40] in " ".join(reply["text"].split())

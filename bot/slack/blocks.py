@@ -18,6 +18,7 @@ from bot.slack.strings import papers, ui
 from digest.present import links
 from digest.i18n import t
 from digest.models import Answer, CategorySummary, Digest
+from digest.present.gist import gist
 from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
                            clip_text, cut_line, more_categories_line, paper_link)
 
@@ -25,7 +26,6 @@ HEADER_LIMIT = 150
 MAX_BLOCKS = 45
 MESSAGE_BUDGET = 10_000
 FALLBACK_LIMIT = 2_000  # notification text shown where blocks cannot be
-GIST_LIMIT = 160
 OPTION_TEXT_LIMIT = 75
 MAX_OPTIONS = 100
 SHARE_ACTION = "digest_share"
@@ -111,34 +111,6 @@ def pack(blocks: Sequence[dict], text: str, continued: str | None = None) -> lis
 
 def title(digest: Digest) -> str:
     return f"{t(digest.language, 'title')} · {digest.day.isoformat()}"
-
-
-def gist(summary: CategorySummary, limit: int = GIST_LIMIT) -> str:
-    """One plain-text line saying what a category's papers add up to.
-
-    The first sentence of the synthesis' last part ("synthesis and outlook") where there is
-    one, else the first line of content.
-    """
-    lines = [ln.strip() for ln in summary.text.splitlines() if ln.strip()]
-    start = 0
-    for i, line in enumerate(lines):
-        if re.match(r"^5[.)]\s", plain(line)):
-            start = i + 1
-            break
-    for line in lines[start:] + lines[:start]:
-        if _HEADING_LINE.match(line):
-            continue
-        text = plain(line).strip()
-        text = re.sub(r"^(?:[-*+•◦]|\d+[.)])\s+", "", text).strip()
-        if not text or text.startswith("_") or len(text) < 12 and text.endswith(":"):
-            continue
-        sentences = re.split(r"(?<=[.!?。])\s+", text)
-        # the offline synthesis opens with the list of titles; its keywords say more
-        return truncate(sentences[-1] if summary.offline else sentences[0], limit)
-    return ""
-
-
-_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s.*|(?:\d+[.)]\s*)?(?:\*\*|__)[^*_]+(?:\*\*|__):?\s*)$")
 
 
 def category_label(summary: CategorySummary) -> str:

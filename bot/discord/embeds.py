@@ -1,8 +1,8 @@
-"""Pure renderers: Digest / Answer / text -> Discord message payloads that respect every limit.
+"""Payload builders: Digest / Answer / text -> Discord messages (content and embeds) that fit.
 
 Nothing here talks to Discord. A :class:`Payload` is one message: ``content``, ``embeds`` and
-whether the day's chart is attached. Limits are measured in UTF-16 code units (at least the
-code-point count Discord checks), so a payload that passes here passes Discord.
+whether the day's chart is attached. The footers are persisted markers: a daily post finds its
+messages again by them after a crash, so their text never changes meaning.
 """
 
 from __future__ import annotations
@@ -13,46 +13,20 @@ from datetime import date
 
 import discord
 
-from digest.present import links
+from bot.discord.limits import (CONTENT, DEFAULT_ATTACHMENT_LIMIT, DESCRIPTION, EMBED_TOTAL,
+                                EMBEDS_PER_MESSAGE, FIELD_VALUE, FIELDS, FOOTER_RESERVE, THREAD_NAME,
+                                TITLE, clip, embed_size, pack, split_text, ulen)
+from bot.discord.links import quiet_links, unmask_links
+from bot.discord.words import word
 from digest.i18n import t
+from digest.present import links
 from digest.models import Answer, CategorySummary, Digest, Paper
+from digest.present.gist import gist
 from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chart_filename,
-                           chat_text, clip_text, cut_line, more_categories_line, paper_link)
+                                     chat_text, clip_text, cut_line, more_categories_line, paper_link)
 
-# --- Discord's limits (https://discord.com/developers/docs/resources/message) --------------
-CONTENT = 2000
-EMBEDS_PER_MESSAGE = 10
-EMBED_TOTAL = 6000  # title + description + fields + footer + author, across a message's embeds
-TITLE = 256
-DESCRIPTION = 4096
-FIELDS = 25
-FIELD_NAME = 256
-FIELD_VALUE = 1024
-FOOTER = 2048
-CHOICES = 25  # autocomplete
-CHOICE_TEXT = 100
-THREAD_NAME = 100
-DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024  # a server without boosts; interactions say theirs
-
-FOOTER_RESERVE = 160  # room kept in every message for a footer added after packing
 COLOUR = discord.Colour(0x5865F2)
 BRAND = "Daily AI Insights"
-
-_WORDS = {
-    "en": {"papers": "{n} papers", "paper": "1 paper", "overview": "{n} papers in {k} categories",
-           "cont": "(continued)", "thread": "Papers of {day} — ask questions here",
-           "sources_n": "{label} ({i})", "chart_too_big": "The chart is too large to attach here.",
-           "cited": "Sources"},
-    "ko": {"papers": "논문 {n}편", "paper": "논문 1편", "overview": "{k}개 분야, 논문 {n}편",
-           "cont": "(계속)", "thread": "{day} 논문 — 여기에서 질문하세요",
-           "sources_n": "{label} ({i})", "chart_too_big": "차트가 너무 커서 첨부하지 못했습니다.",
-           "cited": "출처"},
-}
-
-
-def word(language: str, key: str, **fmt) -> str:
-    table = _WORDS.get((language or "en").lower()[:2], _WORDS["en"])
-    return table[key].format(**fmt)
 
 
 @dataclass
@@ -63,91 +37,6 @@ class Payload:
     embeds: list[discord.Embed] = field(default_factory=list)
     chart: bool = False  # attach the digest's chart PNG to this message
     footer: str = ""  # marker set on the last embed (daily posts find their messages by it)
-
-
-# --- measuring and cutting text ------------------------------------------------------------
-def ulen(text: str | None) -> int:
-    """Length in UTF-16 code units: never less than the code points Discord counts."""
-    if not text:
-        return 0
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def _prefix_fitting(text: str, limit: int) -> int:
-    """The longest prefix length (in code points) whose ``ulen`` is <= ``limit``."""
-    used = 0
-    for i, ch in enumerate(text[:limit]):  # each character is at least one unit
-        used += 2 if ord(ch) > 0xFFFF else 1
-        if used > limit:
-            return i
-    return min(len(text), limit)
-
-
-def clip(text: str, limit: int, ellipsis: str = "…") -> str:
-    """``text`` cut to ``limit`` with an ellipsis when it was longer."""
-    text = text or ""
-    if ulen(text) <= limit:
-        return text
-    return text[: _prefix_fitting(text, limit - ulen(ellipsis))].rstrip() + ellipsis
-
-
-_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "。", "; ", ", ", " ")
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Cut ``text`` into chunks of at most ``limit``, at the clearest break available.
-
-    Paragraphs first, then lines, sentences, words; a single unbroken run is cut hard.
-    Whitespace at the cut points is dropped; no word is lost or reordered.
-    """
-    if limit < 1:
-        raise ValueError("limit must be positive")
-    chunks: list[str] = []
-    rest = (text or "").strip()
-    while rest:
-        fits = _prefix_fitting(rest, limit)
-        if fits == len(rest):
-            chunks.append(rest)
-            break
-        window = rest[:fits]
-        cut = 0
-        for sep in _BREAKS:
-            pos = window.rfind(sep)
-            if pos > limit // 4:  # a break too near the start would leave tiny chunks
-                cut = pos + (len(sep) if sep.strip() else 0)
-                break
-        if cut <= 0:
-            cut = max(1, fits)  # one unbroken run: cut hard
-        piece = rest[:cut].rstrip()
-        if piece:
-            chunks.append(piece)
-        rest = rest[cut:].lstrip()
-    return chunks
-
-
-def embed_size(embed: discord.Embed) -> int:
-    """What counts toward the 6000-character limit of a message's embeds."""
-    size = ulen(embed.title) + ulen(embed.description)
-    size += sum(ulen(f.name) + ulen(f.value) for f in embed.fields)
-    size += ulen(embed.footer.text) + ulen(embed.author.name)
-    return size
-
-
-def pack(embeds: list[discord.Embed], budget: int = EMBED_TOTAL - FOOTER_RESERVE) -> list[list[discord.Embed]]:
-    """Group embeds into messages: <= 10 each and <= ``budget`` characters across each."""
-    messages: list[list[discord.Embed]] = []
-    current: list[discord.Embed] = []
-    used = 0
-    for embed in embeds:
-        size = embed_size(embed)
-        if current and (len(current) >= EMBEDS_PER_MESSAGE or used + size > budget):
-            messages.append(current)
-            current, used = [], 0
-        current.append(embed)
-        used += size
-    if current:
-        messages.append(current)
-    return messages
 
 
 def text_payloads(text: str) -> list[Payload]:
@@ -207,18 +96,6 @@ def category_embeds(summary: CategorySummary, language: str, day: date | None = 
             embeds.append(last)
         last.add_field(name=name, value=value, inline=False)
     return embeds
-
-
-def gist(summary: CategorySummary, limit: int = 160) -> str:
-    """A one-line gist of a synthesis: its first line of content, markdown stripped."""
-    for raw in summary.text.splitlines():
-        line = raw.strip()
-        line = re.sub(r"^(#+\s*|[-*•]\s+|\d+[.)]\s+)", "", line).strip()
-        if not line or (line.startswith("**") and line.endswith("**")) or line.startswith("_"):
-            continue
-        line = links.to_plain(line).replace("**", "").replace("__", "")
-        return clip(" ".join(line.split()), limit)
-    return clip(summary.papers[0].title, limit) if summary.papers else ""
 
 
 def _count_text(language: str, n: int) -> str:
@@ -383,33 +260,6 @@ def digest_payloads(digest: Digest, category: str | None = None,
     return payloads
 
 
-_BARE_URL = re.compile(r"(?<![<(\w])(https?://[^\s<>()]+[^\s<>().,;:!?'\"”’])")
-
-
-def quiet_links(text: str) -> str:
-    """``<url>`` for bare links, so Discord shows no preview card for each (markdown links kept)."""
-    return _BARE_URL.sub(r"<\1>", text)
-
-
-def _discord_link(found: links.Link) -> str:
-    """A link by the engine's policy, in Discord markdown: ``[label](url)`` to a paper site;
-    elsewhere ``label (host)`` (no mask to hide behind); other schemes only the label."""
-    if found.url is None:
-        return found.label
-    if found.trusted and found.label:
-        return f"[{found.label}]({found.url})"
-    if not found.label or found.label_is_host:
-        return found.url if not found.label else found.host
-    return f"{found.label} ({found.host})"
-
-
-def unmask_links(text: str) -> str:
-    """``[label](url)`` kept only for arxiv.org / huggingface.co; any other target is shown as
-    ``label (host)``, so a trusted-looking label cannot hide where a link goes; ``javascript:``
-    and other schemes leave only the label (``digest.present.links``)."""
-    return links.rewrite(text, _discord_link, leftover="\\](")
-
-
 def answer_payloads(answer: Answer, language: str, max_sources: int = 10) -> list[Payload]:
     """A thread answer: the text (split at 2000, no link previews) and, last, an embed linking
     the cited papers the text does not already link."""
@@ -423,44 +273,3 @@ def answer_payloads(answer: Answer, language: str, max_sources: int = 10) -> lis
         payloads[-1].embeds.append(discord.Embed(title=word(language, "cited"), description=description,
                                                  colour=COLOUR))
     return payloads
-
-
-# --- checks shared with the tests ----------------------------------------------------------
-def violations(payload: Payload | dict) -> list[str]:
-    """Every Discord limit a payload breaks (empty when it may be sent)."""
-    if isinstance(payload, Payload):
-        body = {"content": payload.content, "embeds": [e.to_dict() for e in payload.embeds]}
-    else:
-        body = payload
-    problems = []
-    content = body.get("content") or ""
-    embeds = body.get("embeds") or []
-    if ulen(content) > CONTENT:
-        problems.append(f"content {ulen(content)} > {CONTENT}")
-    if len(embeds) > EMBEDS_PER_MESSAGE:
-        problems.append(f"{len(embeds)} embeds > {EMBEDS_PER_MESSAGE}")
-    if not content and not embeds and not (isinstance(payload, Payload) and payload.chart):
-        problems.append("empty message")
-    total = 0
-    for i, e in enumerate(embeds):
-        title, desc = e.get("title") or "", e.get("description") or ""
-        fields = e.get("fields") or []
-        footer = (e.get("footer") or {}).get("text") or ""
-        if ulen(title) > TITLE:
-            problems.append(f"embed {i} title {ulen(title)} > {TITLE}")
-        if ulen(desc) > DESCRIPTION:
-            problems.append(f"embed {i} description {ulen(desc)} > {DESCRIPTION}")
-        if len(fields) > FIELDS:
-            problems.append(f"embed {i} has {len(fields)} fields > {FIELDS}")
-        for f in fields:
-            if ulen(f.get("name")) > FIELD_NAME or ulen(f.get("value")) > FIELD_VALUE:
-                problems.append(f"embed {i} field too long")
-            if not f.get("name") or not f.get("value"):
-                problems.append(f"embed {i} field empty")
-        if ulen(footer) > FOOTER:
-            problems.append(f"embed {i} footer too long")
-        total += ulen(title) + ulen(desc) + ulen(footer) + \
-            sum(ulen(f.get("name")) + ulen(f.get("value")) for f in fields)
-    if total > EMBED_TOTAL:
-        problems.append(f"embeds total {total} > {EMBED_TOTAL}")
-    return problems

@@ -8,7 +8,7 @@ a tick:
 2. groups them by (day, language) and gets each digest ONCE, off the event loop (stored ->
    loaded; papers stored -> composed; else built) - LLM calls never grow with channels;
 3. fans out to the platform ``Poster`` objects, a few channels at a time per platform; the
-   posters pace their messages within each platform's rate limits (``bot.posters``);
+   posters pace their messages within each platform's rate limits (``bot.core.pacing``);
 4. logs every outcome (``event=post_ok`` / ``post_failed`` ...); one channel failing never stops
    the others, it is retried on a later tick with backoff (the same local day only).
 
@@ -26,31 +26,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Protocol
 
+from bot.core.context import Poster
 from digest.errors import NoPapersError
 from digest.models import Digest
 from digest.deliver.ledger import NO_PAPERS, PostLedger, PostRecord, is_complete
 from digest.deliver.schedule import Due
 from digest.deliver.subscriptions import Subscriptions, empty_note, filter_digest
+from digest.llm.usage import billed_totals
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = {"slack": 8, "discord": 40}  # channels in flight; pacing does the rest
 MAX_RETRY_DELAY = 30 * 60.0  # seconds between attempts of a failing channel, at most
 EMPTY = object()  # a (day, language) without papers
-
-
-class Poster(Protocol):
-    """One platform's way to post (see ``bot.posters``); both calls follow the ledger discipline."""
-
-    platform: str
-
-    async def post(self, channel: str, digest: Digest) -> PostRecord:
-        """Post ``digest`` (already filtered to the channel's categories) once; the record."""
-
-    async def note(self, channel: str, day: date, language: str, text: str) -> PostRecord:
-        """Post a one-line note for ``day`` once (days without papers)."""
 
 
 @dataclass(frozen=True)
@@ -201,13 +190,7 @@ class Scheduler:
         return self.service.get_digest(day, language, build_missing=True), how
 
     def _llm_usage(self) -> tuple[int, int]:
-        store = self.service.store
-        with store.lock:
-            cached = "cached" in store.db["llm_usage"].columns_dict
-            row = store.db.execute(
-                "select count(*), coalesce(sum(prompt_tokens), 0) + coalesce(sum(completion_tokens), 0) "
-                "from llm_usage" + (" where coalesce(cached, 0) = 0" if cached else "")).fetchone()
-        return int(row[0]), int(row[1])
+        return billed_totals(self.service.store)
 
     # --- fan-out --------------------------------------------------------------------------
     async def _fan_out(self, platform: str, items: list[tuple[Due, object]], now: datetime,

@@ -1,0 +1,53 @@
+"""The scheduler's Discord poster: ``bot.discord.post.post_daily`` (marker: ``nonce`` + footer)
+and the "no papers" note (``nonce`` of (channel, day, "note"))."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core.posting import NOTE_HISTORY, post_note
+from digest.deliver.ledger import PostLedger, PostRecord
+from digest.models import Digest
+from digest.store.chat_state import ChatState
+
+
+class DiscordPoster:
+    platform = "discord"
+
+    def __init__(self, client, service):
+        self.client = client  # a logged-in discord.Client (DigestBot in the runner)
+        self.service = service
+        self.ledger = PostLedger(service.store)
+        self.state = ChatState(service.store)
+
+    async def post(self, channel: str, digest: Digest) -> PostRecord:
+        from bot.discord.post import post_daily
+
+        return await post_daily(self.client, self.service, self.ledger, self.state, channel,
+                                digest.day, digest.language, digest=digest)
+
+    async def note(self, channel: str, day: date, language: str, text: str) -> PostRecord:
+        import discord
+
+        from bot.discord.post import nonce
+
+        target = self.client.get_partial_messageable(int(channel))
+
+        async def find() -> str:
+            async for message in target.history(limit=NOTE_HISTORY):
+                if message.author.id == self.client.user.id and message.content == text:
+                    return str(message.id)
+            return ""
+
+        async def send() -> str:
+            sent = await target.send(content=text, nonce=nonce(channel, day, "note"),
+                                     allowed_mentions=discord.AllowedMentions.none())
+            return str(sent.id)
+
+        def failure(err: Exception) -> str | None:
+            if isinstance(err, discord.HTTPException):
+                return f"{err.status}/{err.code}: {err.text}"[:300]
+            return None
+
+        return await post_note(self.ledger, self.platform, channel, day, language,
+                               find=find, send=send, failure=failure)
