@@ -225,7 +225,7 @@ class ConsoleChat:
                                      user=self.user, language=self.language)
         self.show_answer(answer)
         if self.day is None:
-            self.day = self.service.latest_day(self.language)
+            self.day = self.service.latest_day()
         self.history += [("user", line), ("assistant", answer.text)]
         self.history = self.history[-HISTORY_TURNS:]
 

@@ -279,14 +279,16 @@ class DigestService:
                  digest.total_papers, len(digest.summaries))
 
     # --- read -----------------------------------------------------------------------------
-    def latest_day(self, language: str | None = None) -> date | None:
-        """The newest day with a digest in ``language``, else the newest day in any language.
+    def latest_day(self) -> date | None:
+        """The newest day with a stored digest, in any language: the one rule every caller uses
+        (both chat adapters, the console, the engine).
 
-        The one rule every caller uses (both chat adapters, the console, the engine): a reader
-        in Korean is shown the newest Korean digest rather than a newer day built only in English.
+        The reader's language decides how the day is *shown*, not which day: ``get_digest`` composes
+        the newest day in the reader's language from its stored papers when that language was not
+        built yet. Picking the day by language instead would show a Korean reader a weeks-old
+        Korean digest while the channel's English digests moved on.
         """
-        days = (self.store.digest_days(language, limit=1) if language else []) \
-            or self.store.digest_days(limit=1)
+        days = self.store.digest_days(limit=1)
         return days[0] if days else None
 
     def get_digest(self, day: date | None = None, language: str | None = None,
@@ -294,7 +296,7 @@ class DigestService:
         """The stored digest of ``day`` (default: the latest), composing or building if allowed."""
         language = language or self.settings.digest_language
         if day is None:
-            day = self.latest_day(language)  # composed in this language if need be
+            day = self.latest_day()  # composed in this language if need be
             if day is None:
                 if build_missing:
                     return self.get_digest(self.today(), language, build_missing=True)
@@ -382,6 +384,6 @@ class DigestService:
         if not hasattr(self, "_qa"):
             self._qa = QAService(self.store, self.taxonomy, self.settings, self.llm)
         if day is None:
-            day = self.latest_day(language)
+            day = self.latest_day()
         return self._qa.answer(question, day=day, history=list(history), user=user,
                                language=language)

@@ -25,7 +25,7 @@ class Recorder:
             history=lambda p, c, t: self.log("history", p, c, t) or list(self.hist),
             add_turn=lambda p, c, t, role, text, user="": self.log("turn", role, text),
             link_thread=lambda p, c, t, day, lang: self.log("link_thread", c, t, day, lang))
-        self.service = SimpleNamespace(latest_day=lambda lang: self.log("latest_day", lang) or DAY,
+        self.service = SimpleNamespace(latest_day=lambda: self.log("latest_day") or DAY,
                                        answer=self.answer)
 
     def log(self, *call):

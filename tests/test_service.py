@@ -185,22 +185,21 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path):
         Store(bad)
 
 
-def test_latest_day_is_one_rule_respecting_language(service, hf, fixtures, tmp_path):
-    """The newest day built in the reader's language, else the newest in any (issue 15: the chat
-    adapters used this rule, the engine and console another; now all call ``latest_day``)."""
+def test_latest_day_is_the_newest_day_shown_in_the_readers_language(service, hf, fixtures, tmp_path):
+    """One rule for every caller (issue 15): the newest day, whatever language it was built in,
+    shown in the reader's language — never an older day because it exists in that language."""
     earlier = tmp_path / "hf_2024-11-21.json"  # the fixture's papers, listed a day earlier
     earlier.write_text(open(hf).read().replace("2024-11-22", "2024-11-21"))
     service.build(date(2024, 11, 21), sources=[str(earlier)], language="en")
     service.build(DAY, sources=[str(fixtures / "engine/arxiv_rss.xml")], language="ko")
-    assert service.latest_day("en") == date(2024, 11, 21)
-    assert service.latest_day("ko") == DAY and service.latest_day() == DAY
+    assert service.latest_day() == DAY
     latest = service.get_digest(language="en")
-    assert latest.day == date(2024, 11, 21) and latest.language == "en"
+    assert latest.day == DAY and latest.language == "en" and "Key themes" in latest.summaries[0].text
     assert service.get_digest(language="ko").day == DAY
 
 
 def test_latest_day_of_a_language_never_built_is_the_newest_of_any(service, fixtures):
-    assert service.latest_day("en") is None
+    assert service.latest_day() is None
     service.build(DAY, sources=[str(fixtures / "engine/arxiv_rss.xml")], language="ko")
     latest = service.get_digest(language="en", build_missing=True)
     assert latest.day == DAY and latest.language == "en" and "Key themes" in latest.summaries[0].text

@@ -36,7 +36,7 @@ class ChatBot(Protocol):
 class ThreadEngine(Protocol):
     """What the thread flow needs of an adapter's bot: the engine and the chat state."""
 
-    service: object  # DigestService: ``latest_day(language)``, ``answer(...)``
+    service: object  # DigestService: ``latest_day()``, ``answer(...)``
     state: object  # ChatState: claims, thread links, turns
 
 

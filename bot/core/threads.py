@@ -70,7 +70,7 @@ async def answer_in_thread(engine: ThreadEngine, question: Question, replier: Re
             day, language = link
         else:
             language = question.language
-            day = await asyncio.to_thread(engine.service.latest_day, language)
+            day = await asyncio.to_thread(engine.service.latest_day)
         history = (await asyncio.to_thread(state.history, platform, channel, thread)
                    if question.text else [])
         async with replier.busy():

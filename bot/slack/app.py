@@ -145,9 +145,6 @@ class SlackBot:
         with self._lock(("build", query.day, language)):
             return self.service.resolve(query, language, build_missing=True)
 
-    def latest_day(self, language: str) -> date | None:
-        return self.service.latest_day(language)
-
     async def is_admin(self, user: str | None) -> bool:
         """Workspace admins and owners may change a channel's subscription (``users:read``)."""
         if not user:
