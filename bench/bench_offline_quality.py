@@ -31,7 +31,7 @@ from digest import lexicon
 from digest.summarize import select
 from digest.summarize import keyphrases as textrank  # noqa: E402
 from digest.classify.keyword import KeywordClassifier  # noqa: E402
-from digest.i18n import strings, t  # noqa: E402
+from digest.text import strings, t  # noqa: E402
 from digest.sources import parse  # noqa: E402
 from digest.summarize.extractive import ExtractiveSummarizer  # noqa: E402
 from digest.classify.taxonomy import load_taxonomy  # noqa: E402

@@ -20,7 +20,7 @@ from digest.summarize import select
 from digest.classify.keyword import Classifier, KeywordClassifier
 from digest.config import Settings, get_settings
 from digest.errors import BadDateError, ConfigError, NoPapersError, NotFoundError, SourceError
-from digest.i18n import t
+from digest.text import t
 from digest.models import Digest, DigestQuery
 from digest.query.parse import EARLIEST_DAY
 from digest.store import Store

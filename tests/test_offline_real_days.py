@@ -16,7 +16,7 @@ import pytest
 from digest import lexicon
 from digest.summarize import select
 from digest.classify.keyword import KeywordClassifier
-from digest.i18n import t
+from digest.text import t
 from digest.sources import parse
 from digest.summarize.extractive import ExtractiveSummarizer
 from digest.classify.taxonomy import load_taxonomy

@@ -17,7 +17,7 @@ try:
 except ModuleNotFoundError:
     from tests.openai_stub import TEST_KEY, Reply, fake_summary, llm_settings, store, stub  # noqa: F401
 
-from digest.i18n import strings
+from digest.text import strings
 from digest.llm.client import LLM, LLMError
 from digest.summarize.llm import LLMSummarizer
 from digest.models import Paper

@@ -135,7 +135,7 @@ def test_an_impact_no_abstract_states_gets_a_line_from_the_field_and_keywords(la
     text = ExtractiveSummarizer().summarize(load_taxonomy().get("Computer Vision"), papers, language).text
     impact = _part(text, 4)
     assert field_words in impact and "gaussian splatting" in impact
-    from digest.i18n import t
+    from digest.text import t
     assert t(language, "no_impact") not in impact
 
 

@@ -18,7 +18,7 @@ from bot.discord.limits import (CONTENT, DEFAULT_ATTACHMENT_LIMIT, DESCRIPTION, 
                                 TITLE, clip, embed_size, pack, split_text, ulen)
 from bot.discord.links import quiet_links, unmask_links
 from bot.discord.words import word
-from digest.i18n import t
+from digest.text import t
 from digest.present import links
 from digest.models import Answer, CategorySummary, Digest, Paper
 from digest.present.gist import gist

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from bot.slack.mrkdwn import SECTION_LIMIT, escape, link, plain, split_text, to_mrkdwn, truncate
 from bot.slack.strings import papers, ui
 from digest.present import links
-from digest.i18n import t
+from digest.text import t
 from digest.models import Answer, CategorySummary, Digest
 from digest.present.gist import gist
 from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,

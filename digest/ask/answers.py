@@ -9,8 +9,8 @@ from datetime import date
 from digest.ask.citations import check_reply, fix_citations
 from digest.ask.messages import message
 from digest.ask.retrieve import Hit, Retrieval
-from digest.i18n import language_name
-from digest.i18n import t as i18n_t
+from digest.text import language_name
+from digest.text import t as i18n_t
 from digest.llm import prompts
 from digest.models import Answer
 from digest.untrusted import strip_injections

@@ -19,7 +19,7 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from digest.i18n import t  # noqa: E402
+from digest.text import t  # noqa: E402
 
 import logging  # noqa: E402
 

@@ -29,7 +29,7 @@ import re
 from datetime import date
 
 from digest.present import links
-from digest.i18n import t
+from digest.text import t
 from digest.models import CategorySummary, Digest, abs_url
 
 REPORT_CATEGORY_CHARS = 20_000

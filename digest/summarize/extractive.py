@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from digest.summarize import keyphrases as textrank
-from digest.i18n import strings, t
+from digest.text import strings, t
 from digest.models import CategorySummary, Paper
 from digest.classify.taxonomy import Category
 

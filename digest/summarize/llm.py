@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from string import Template
 
 from digest.llm import prompts
-from digest.i18n import STRINGS, language_name, t
+from digest.text import known, language_name, strings, t
 from digest.llm.client import LLM, BudgetExceeded, LLMError
 from digest.llm.ledger import cache_key_for
 from digest.models import CategorySummary, Paper
@@ -48,9 +48,8 @@ CAUSE_TEXT = {
 
 
 def headings_for(language: str) -> tuple[str, ...]:
-    known = STRINGS.get(language.lower())
-    if known:
-        return tuple(known["parts"])
+    if known(language):
+        return tuple(strings(language)["parts"])
     return tuple(f"{h} (in {language_name(language)})" for h in ENGLISH_PARTS)
 
 
