@@ -40,6 +40,7 @@ from digest.query.subscribe import parse_subscribe
 from digest.query.words import (
     clean,
     error_query,
+    grammar_words,
     plain_words,
     segment,
     show,
@@ -55,16 +56,18 @@ KINDS = frozenset(
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
 
-_DIGEST_WORDS = {"digest"}
-_HELP_WORDS = {"help", "h", "?", "usage", "도움말", "도움", "사용법"}
-_CATEGORIES_WORDS = {"categories", "category", "cats", "list", "topics", "카테고리", "분야", "목록"}
-_SUBSCRIBE_WORDS = {"subscribe", "sub", "구독"}
-_UNSUBSCRIBE_WORDS = {"unsubscribe", "unsub", "구독취소", "구독해지", "구독해제"}
-_UNSUBSCRIBE_SECOND = {"취소", "해지", "해제"}  # "구독 취소"
-_SETTINGS_WORDS = {"settings", "setting", "config", "status", "설정"}
+# command words: every catalog's (``words_*``), whatever the reader's language
+_DIGEST_WORDS = grammar_words("digest")
+_HELP_WORDS = grammar_words("help")
+_CATEGORIES_WORDS = grammar_words("categories")
+_SUBSCRIBE_WORDS = grammar_words("subscribe")
+_UNSUBSCRIBE_WORDS = grammar_words("unsubscribe")
+_UNSUBSCRIBE_SECOND = grammar_words("unsubscribe_second")  # "<subscribe> <cancel>" in two words
+_SETTINGS_WORDS = grammar_words("settings")
 
-_DAY_OFFSETS = {"today": 0, "오늘": 0, "yesterday": 1, "어제": 1, "그제": 2, "그저께": 2}
-_LATEST_WORDS = {"latest", "최신", "최근"}
+_DAY_OFFSETS = {**dict.fromkeys(grammar_words("today"), 0), **dict.fromkeys(grammar_words("yesterday"), 1),
+                **dict.fromkeys(grammar_words("two_days_ago"), 2)}
+_LATEST_WORDS = grammar_words("latest")
 _SEPARATORS = re.compile(r"[\s,;、]+")
 _DATEISH = re.compile(r"[0-9][0-9./\-]*")
 _DATE_SEP = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
@@ -103,7 +106,7 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
     if word in _CATEGORIES_WORDS:
         return DigestQuery("categories")
     if word in _SUBSCRIBE_WORDS:
-        if rest and word == "구독" and strip_punct(rest[0]) in _UNSUBSCRIBE_SECOND:
+        if rest and strip_punct(rest[0]) in _UNSUBSCRIBE_SECOND:
             return DigestQuery("unsubscribe", args=_plain_args(rest[1:]))
         return parse_subscribe(rest, taxonomy, language)
     if word in _UNSUBSCRIBE_WORDS:
