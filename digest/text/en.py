@@ -147,6 +147,8 @@ STRINGS: dict[str, object] = {
     "sub_is_paused": " (PAUSED)",
     "sub_never": "none yet",
     "sub_paused_next": "paused",
+    "sub_empty_note": "No new AI papers for {day}: nothing to post today.",
+    "sub_empty_note_in": "No new papers in {categories} for {day}: nothing to post today.",
     # --- slack
     "slack_papers": "{n} papers",
     "slack_paper": "1 paper",
