@@ -21,6 +21,7 @@ from bot.slack.client import error_code
 from bot.slack.post import PLATFORM
 from digest.errors import DigestError
 from digest.service import Reply
+from digest.text import t
 
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ async def answer_command(bot: ChatBot, query, respond) -> None:
     done, _ = await asyncio.wait({work}, timeout=PROGRESS_AFTER)
     if not done:
         what = f" ({query.day.isoformat()})" if query.day else ""
-        await send(respond, blocks.text_reply(blocks.ui(lang, "building", what=what)),
+        await send(respond, blocks.text_reply(t(lang, "slack_building", what=what)),
                    "/digest progress", response_type="ephemeral")
     try:
         reply = await work
@@ -105,7 +106,7 @@ async def answer_command(bot: ChatBot, query, respond) -> None:
         reply = Reply(text=str(err), error=True)
     except Exception:
         log.exception("/digest %s failed", query)
-        reply = Reply(text=blocks.ui(lang, "failed", error="internal error"), error=True)
+        reply = Reply(text=t(lang, "slack_failed", error="internal error"), error=True)
     await send(respond, reply_payload(reply), "/digest reply", response_type="ephemeral")
 
 

@@ -50,6 +50,11 @@ def t(language: str | None, key: str, **fields: object) -> str:
     return str(value).format(**fields) if fields else str(value)
 
 
+def papers(language: str | None, n: int) -> str:
+    """"1 paper" / "{n} papers" in ``language``: the one plural rule every surface uses."""
+    return t(language, "papers_one") if n == 1 else t(language, "papers_n", n=n)
+
+
 def language_name(code: str) -> str:
     """``ko`` -> ``Korean`` (for prompts); any other text is taken as a language name already."""
     return LANGUAGE_NAMES.get(code.lower(), code)

@@ -150,8 +150,8 @@ STRINGS: dict[str, object] = {
     "sub_empty_note": "No new AI papers for {day}: nothing to post today.",
     "sub_empty_note_in": "No new papers in {categories} for {day}: nothing to post today.",
     # --- slack
-    "slack_papers": "{n} papers",
-    "slack_paper": "1 paper",
+    "papers_n": "{n} papers",
+    "papers_one": "1 paper",
     "slack_overview": "*{total} new papers* in {k} categories",
     "slack_ask": "💬 Reply in this thread to ask about these papers: I answer from this digest.",
     "slack_share": "Share to channel",
@@ -169,8 +169,6 @@ STRINGS: dict[str, object] = {
     "slack_chart": "Papers per category, {day}",
     "slack_failed": "Sorry, something went wrong: {error}",
     # --- discord
-    "discord_papers": "{n} papers",
-    "discord_paper": "1 paper",
     "discord_overview": "{n} papers in {k} categories",
     "discord_cont": "(continued)",
     "discord_thread": "Papers of {day} — ask questions here",

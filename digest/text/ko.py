@@ -140,8 +140,8 @@ STRINGS: dict[str, object] = {
     "sub_empty_note": "{day}에는 새 AI 논문이 없어 오늘은 다이제스트가 없습니다.",
     "sub_empty_note_in": "{day}에는 새 논문({categories})이 없어 오늘은 다이제스트가 없습니다.",
     # --- slack
-    "slack_papers": "논문 {n}편",
-    "slack_paper": "논문 1편",
+    "papers_n": "논문 {n}편",
+    "papers_one": "논문 1편",
     "slack_overview": "새 논문 *{total}편*, {k}개 분야",
     "slack_ask": "💬 이 스레드에 질문을 남기면 이 다이제스트의 논문을 바탕으로 답합니다.",
     "slack_share": "채널에 공유",
@@ -159,8 +159,6 @@ STRINGS: dict[str, object] = {
     "slack_chart": "{day} 분야별 논문 수",
     "slack_failed": "죄송합니다, 문제가 생겼습니다: {error}",
     # --- discord
-    "discord_papers": "논문 {n}편",
-    "discord_paper": "논문 1편",
     "discord_overview": "{k}개 분야, 논문 {n}편",
     "discord_cont": "(계속)",
     "discord_thread": "{day} 논문 — 여기에서 질문하세요",
