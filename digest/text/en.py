@@ -174,7 +174,6 @@ STRINGS: dict[str, object] = {
     "discord_thread": "Papers of {day} — ask questions here",
     "discord_sources_n": "{label} ({i})",
     "discord_chart_too_big": "The chart is too large to attach here.",
-    "discord_cited": "Sources",
     "discord_needs_manage": "Changing this server's digest settings needs the **Manage Server** permission.",
     "discord_guild_only": "Digest settings belong to a server channel: use this command in a server.",
     "discord_failed": "Sorry, something went wrong while preparing the digest. Please try again later.",

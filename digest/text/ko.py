@@ -164,7 +164,6 @@ STRINGS: dict[str, object] = {
     "discord_thread": "{day} 논문 — 여기에서 질문하세요",
     "discord_sources_n": "{label} ({i})",
     "discord_chart_too_big": "차트가 너무 커서 첨부하지 못했습니다.",
-    "discord_cited": "출처",
     "discord_needs_manage": "이 서버의 다이제스트 설정을 바꾸려면 **서버 관리(Manage Server)** 권한이 필요합니다.",
     "discord_guild_only": "다이제스트 설정은 서버 채널 단위입니다: 서버에서 이 명령을 사용하세요.",
     "discord_failed": "다이제스트를 준비하는 중 문제가 생겼습니다. 잠시 후 다시 시도하세요.",
