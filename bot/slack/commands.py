@@ -121,7 +121,7 @@ async def share(bot: ChatBot, data: dict, channel: str | None, user: str | None,
     try:
         digest = await _stored(bot, data)
     except (DigestError, KeyError, ValueError) as err:
-        await send(respond, blocks.text_reply(str(err) or "This digest is gone."), "share",
+        await send(respond, blocks.text_reply(str(err) or t(data.get("l") or bot.language, "slack_gone")), "share",
                    response_type="ephemeral", replace_original=False)
         return
     reply = Reply(digest=digest, category=data.get("c"))
@@ -150,6 +150,6 @@ async def open_category(bot: ChatBot, data: dict, respond) -> None:
         digest = await _stored(bot, data)
         reply = Reply(digest=digest, category=data["c"])
     except (DigestError, KeyError, ValueError) as err:
-        reply = Reply(text=str(err) or "This digest is gone.", error=True)
+        reply = Reply(text=str(err) or t(data.get("l") or bot.language, "slack_gone"), error=True)
     await send(respond, reply_payload(reply), "open category", response_type="ephemeral",
                replace_original=False)

@@ -55,6 +55,9 @@ STRINGS: dict[str, object] = {
     "q_bad_zone_suggest": 'Unknown time zone "{token}". Did you mean "{suggestion}"?',
     "q_bad_language": '"{token}" is not a supported language: use ko or en.',
     "q_internal": "Sorry, I could not read that. Try /digest help.",
+    "q_no_digest_yet": "no digest stored yet: run `digest build` first",
+    "q_no_digest_day": "no digest for {day}",
+    "q_no_category_papers": "No {category} papers on {day}. Categories that day: {names}.",
     "q_alias_example": "reinforcement learning",
     "help_lines": (
         "/digest usage",
@@ -168,6 +171,7 @@ STRINGS: dict[str, object] = {
     "slack_post_failed": "Sorry, I could not answer that just now — please ask again.",
     "slack_chart": "Papers per category, {day}",
     "slack_failed": "Sorry, something went wrong: {error}",
+    "slack_gone": "This digest is gone.",
     # --- discord
     "discord_overview": "{n} papers in {k} categories",
     "discord_cont": "(continued)",

@@ -55,6 +55,9 @@ STRINGS: dict[str, object] = {
     "q_bad_zone_suggest": '알 수 없는 시간대 "{token}"입니다. "{suggestion}"을(를) 찾으셨나요?',
     "q_bad_language": '"{token}"은(는) 지원하지 않는 언어입니다: ko 또는 en을 사용하세요.',
     "q_internal": "요청을 이해하지 못했습니다. /digest help 를 참고하세요.",
+    "q_no_digest_yet": "아직 저장된 다이제스트가 없습니다: 먼저 `digest build`를 실행하세요",
+    "q_no_digest_day": "{day} 다이제스트가 없습니다",
+    "q_no_category_papers": "{day}에는 {category} 분야의 논문이 없습니다. 그날의 분야: {names}.",
     "q_alias_example": "강화학습",
     "help_lines": (
         "/digest 사용법",
@@ -158,6 +161,7 @@ STRINGS: dict[str, object] = {
     "slack_post_failed": "죄송합니다, 지금은 답을 보내지 못했습니다. 다시 질문해 주세요.",
     "slack_chart": "{day} 분야별 논문 수",
     "slack_failed": "죄송합니다, 문제가 생겼습니다: {error}",
+    "slack_gone": "이 다이제스트는 더 이상 없습니다.",
     # --- discord
     "discord_overview": "{k}개 분야, 논문 {n}편",
     "discord_cont": "(계속)",
