@@ -145,7 +145,7 @@ def _overview_blocks(digest: Digest, budget: int = 6_000) -> list[dict]:
 
 
 def _overview_text(digest: Digest) -> str:
-    return (f"{title(digest)}: {digest.total_papers} papers — "
+    return (f"{title(digest)}: {papers(digest.language, digest.total_papers)} — "
             + ", ".join(f"{name} {n}" for name, n in digest.counts))
 
 
