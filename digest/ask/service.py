@@ -11,7 +11,7 @@ citations, and an honest search-result answer when no LLM is available.
 2. **Retrieval** ranks the papers of that day's digest (``day_papers``) with BM25 over title
    (weighted) and abstract, fused with BM25 over the day's category summaries; it reads only
    that day's part of the FTS5 index, never the whole archive (``Retriever.match_day``). "earlier",
-   "last week", "이전 ..." widen it to every stored paper, and the answer says so. Korean words
+   "last week" (and their Korean forms) widen it to every stored paper, and the answer says so. Korean words
    are mapped to English query terms through a small glossary and the taxonomy's aliases;
    Latin-script names in a Korean question ("Hymba", "SSM") are kept as they are.
 3. **Answer**: the LLM (kind ``qa``) sees only the retrieved papers as numbered, quoted data and

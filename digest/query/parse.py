@@ -11,18 +11,21 @@ surrounding whitespace, edge punctuation, full-width characters and case are all
     DATE                             -> digest,     day=DATE
     CATEGORY                         -> category,   day=None
     CATEGORY DATE  |  DATE CATEGORY  -> category,   day=DATE
-    help | ? | -h | 도움말            -> help
-    categories | list | 카테고리      -> categories
+    help | ? | -h                     -> help
+    categories | list                 -> categories
     subscribe HH:MM ZONE [ko|en] [CATEGORY ...]  -> subscribe, args=(HH:MM, ZONE, [lang], *names)
-    unsubscribe | 구독 취소           -> unsubscribe, args=remaining tokens
-    settings | 설정                   -> settings,    args=remaining tokens
+    unsubscribe                       -> unsubscribe, args=remaining tokens
+    settings                          -> settings,    args=remaining tokens
 
-DATE is ``YYYY-MM-DD``; ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD`` and ``2024년 11월 24일``
-are normalised to the same day. Words: ``today``/``오늘``, ``yesterday``/``어제``,
-``latest``/``최신`` (no day). A date must lie between 2015-01-01 and ``today``.
+Every command word has its forms in each catalog of ``digest.text`` (``words_help``, ...):
+a reader may type the words of any language the bot speaks.
+
+DATE is ``YYYY-MM-DD``; ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD`` and a date written
+with a catalog's year/month/day words are normalised to the same day. Words: ``today``,
+``yesterday``, ``latest`` (no day), in every catalog's language. A date must lie between 2015-01-01 and ``today``.
 
 CATEGORY is a taxonomy name or alias, possibly several words ("computer vision",
-"컴퓨터 비전"), or a category's emoji. Commands take precedence over category names.
+or its Korean alias), or a category's emoji. Commands take precedence over category names.
 
 The subscribe arguments are read by ``query.subscribe``; messages and word matching shared by both
 live in ``query.words``; the help and category list texts in ``query.help``.
@@ -154,7 +157,7 @@ def _is_dateish(token: str) -> bool:
 
 
 def parse_day(text: str, today: date, language: str = "en") -> tuple[date | None, str]:
-    """One date word (``YYYY-MM-DD``, ``today``, ``어제``...) -> ``(day, "")``, or ``(None, message)``
+    """One date word (``YYYY-MM-DD``, ``today``, ``yesterday``...) -> ``(day, "")``, or ``(None, message)``
     when it is malformed, in the future or too early; a "latest" word gives ``(None, "")``."""
     day, error = _parse_day(text.strip(), today, language)
     return day, (error.message if error else "")

@@ -12,8 +12,8 @@ from digest.models import DigestQuery
 from digest.text import CATALOGS, t
 
 def language_word(token: str) -> str | None:
-    """A language named in a command (``ko``, ``korean``, ``한국어``, ``영어``...) -> its code, or None.
-    Words of every catalog count: a Korean reader may type ``en`` and an English one ``한국어``."""
+    """A language named in a command (``ko``, ``korean``, ``english``, or the Korean words for them) -> its code, or None.
+    Words of every catalog count: a Korean reader may type ``en`` and an English one the Korean word for Korean."""
     key = normalize(token)
     head = key.split(" ", 1)[0]  # "ko kr" (from ko-KR / ko_KR after normalize)
     for code in CATALOGS:
@@ -39,7 +39,7 @@ def show(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# "2024년 11월 24일": a date written with a catalog's year/month/day markers
+# a date written with a catalog's year/month/day markers
 _WORDED_DATES = [re.compile(rf"([0-9]{{4}})\s*{y}\s*([0-9]{{1,2}})\s*{m}\s*([0-9]{{1,2}})\s*{d}?")
                  for y, m, d in (c["words_date_units"] for c in CATALOGS.values() if c["words_date_units"])]
 

@@ -1,7 +1,7 @@
 """One catalog for every user-facing string, looked up one way: ``t(language, key, **fields)``.
 
 Each language the bot speaks without an LLM has a module here (``en.py``, ``ko.py``) with the
-same keys and placeholders. Everything else — "ko-KR", "ko_KR", "Korean", "한국어" — goes
+same keys and placeholders. Everything else — "ko-KR", "ko_KR", "Korean", or the Korean name — goes
 through :func:`language_code`, the one fallback rule: a known code, region dropped, or a known
 language name; otherwise English. An LLM can still *write* in any language (``language_name``
 gives the prompt its name); only the fixed chrome falls back to English.
@@ -22,7 +22,7 @@ LANGUAGE_NAMES = {"ko": "Korean", "en": "English", "ja": "Japanese", "zh": "Chin
 
 
 def language_code(language: str | None) -> str:
-    """The catalog for ``language``: ``"ko"``, ``"ko-KR"``, ``"Korean"``, ``"한국어"`` -> ``"ko"``;
+    """The catalog for ``language``: ``"ko"``, ``"ko-KR"``, ``"Korean"`` (or a name in ``NAMES``) -> ``"ko"``;
     anything without a catalog -> ``"en"``."""
     key = " ".join((language or "").strip().casefold().replace("_", "-").split())
     if key in CATALOGS:
