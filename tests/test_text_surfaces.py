@@ -78,19 +78,12 @@ def test_english_is_the_fallback_on_every_surface():
     assert "Sources" in render_markdown(digest) and "Sources" in slack and "Sources" in discord
 
 
-# Korean text lives in the Korean catalog and the glossary; these other files still hold Korean
-# *patterns* (not strings shown to anyone) that read Korean input or LLM replies. Adding a file
-# here needs a reason in its entry.
+# Korean text lives in the Korean catalog and the glossary (which also holds the Korean half of
+# the patterns that read Korean questions and LLM replies); plus the one shared injection pattern.
 KOREAN_ALLOWED = {
     "digest/text/ko.py": "the Korean catalog",
-    "digest/glossary.py": "Korean words the engine reads (query terms, particles)",
+    "digest/glossary.py": "Korean words the engine reads (query terms, particles, reply headings)",
     "digest/untrusted.py": "the shared injection pattern, which matches Korean attempts",
-}
-# Korean patterns not yet moved into the glossary (issue 15, see the catalog report): each
-# reads Korean *input* (an LLM reply, a question), none is a string shown to a user.
-KOREAN_NOT_YET_MOVED = {
-    "digest/summarize/replies.py", "digest/summarize/grounding.py", "digest/summarize/checks.py",
-    "digest/ask/guards.py", "digest/ask/terms.py", "digest/ask/citations.py",
 }
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,5 +93,5 @@ def test_korean_text_only_in_the_catalog_and_the_glossary():
     found = {str(p.relative_to(ROOT)) for folder in ("digest", "bot") for p in (ROOT / folder).rglob("*.py")
              if _HANGUL.search(p.read_text(encoding="utf-8"))}
     assert "digest/text/ko.py" in found  # the scan does see Korean
-    stray = found - set(KOREAN_ALLOWED) - KOREAN_NOT_YET_MOVED
+    stray = found - set(KOREAN_ALLOWED)
     assert not stray, f"Korean text outside the catalog and the glossary: {sorted(stray)}"
