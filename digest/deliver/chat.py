@@ -28,7 +28,7 @@ def _next_text(subs: Subscriptions, sub: Subscription, now: datetime, complete_b
     nxt = subs.next_post(sub, now, complete_before)
     if nxt is None:
         return _t(lang, "paused_next")
-    at = "now" if nxt.at <= now else fmt_local(nxt.at, sub.tz)
+    at = _t(lang, "now") if nxt.at <= now else fmt_local(nxt.at, sub.tz)
     return f"{at} ({nxt.day.isoformat()})"
 
 

@@ -150,6 +150,7 @@ STRINGS: dict[str, object] = {
     "sub_is_paused": " (PAUSED)",
     "sub_never": "none yet",
     "sub_paused_next": "paused",
+    "sub_now": "now",
     "sub_empty_note": "No new AI papers for {day}: nothing to post today.",
     "sub_empty_note_in": "No new papers in {categories} for {day}: nothing to post today.",
     # --- slack

@@ -140,6 +140,7 @@ STRINGS: dict[str, object] = {
     "sub_is_paused": " (일시 중지됨)",
     "sub_never": "아직 없음",
     "sub_paused_next": "일시 중지됨",
+    "sub_now": "지금",
     "sub_empty_note": "{day}에는 새 AI 논문이 없어 오늘은 다이제스트가 없습니다.",
     "sub_empty_note_in": "{day}에는 새 논문({categories})이 없어 오늘은 다이제스트가 없습니다.",
     # --- slack
