@@ -27,8 +27,9 @@ with a catalog's year/month/day words are normalised to the same day. Words: ``t
 CATEGORY is a taxonomy name or alias, possibly several words ("computer vision",
 or its Korean alias), or a category's emoji. Commands take precedence over category names.
 
-The subscribe arguments are read by ``query.subscribe``; messages and word matching shared by both
-live in ``query.words``; the help and category list texts in ``query.help``.
+The subscribe arguments are read by ``query.subscribe``; word matching shared by both lives in
+``query.words``; the help and category list texts in ``query.help``; every message and command
+word is a key of the string catalog ``digest.text``.
 """
 
 from __future__ import annotations
