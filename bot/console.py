@@ -35,7 +35,7 @@ from digest.present import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
 from digest.query.parse import parse_query
-from digest.query.words import language_code
+from digest.text import language_code, t
 from digest.present.markdown import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
 
 log = logging.getLogger(__name__)
@@ -44,60 +44,6 @@ QUIT = {"/quit", "/exit", "/q", "quit", "exit", ":q"}
 HISTORY_TURNS = 10
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 
-TEXT = {
-    "en": {
-        "banner": "Daily AI Insights — console chat (no Slack or Discord token needed)",
-        "usage": "Type /digest, /digest LLM, /digest 2024-11-22 or /digest help; any other line is "
-                 "a question about the digest shown last. /quit leaves.",
-        "offline": "No OPENAI_API_KEY: summaries are extractive and answers are search results.",
-        "online": "LLM: {model} — answers cite the digest's papers.",
-        "built": "Built the digest of {day}: {n} papers in {c} categories.",
-        "no_digest_hint": "Start with --source FILE --date YYYY-MM-DD to build one (e.g. "
-                          "--source tests/fixtures/hf_small.json --date 2024-11-22), or run "
-                          "`digest build`.",
-        "building": "No digest stored yet: building the digest of {day} from DIGEST_SOURCES…",
-        "auto_failed": "Could not build it ({why}): start with --source PATH --date D (e.g. "
-                       "--source tests/fixtures/hf_small.json --date 2024-11-22).",
-        "building_day": "No digest of {day} stored: building it from DIGEST_SOURCES…",
-        "chart": "Chart: {path}",
-        "chart_failed": "Chart not written ({why}).",
-        "thread": "Questions now go to the thread of the {day} digest.",
-        "subscriptions": "Subscriptions belong to a Slack or Discord channel; the console has none. "
-                         "Try /digest, /digest LLM, /digest 2024-11-22 or a question.",
-        "unknown": "Unknown command {cmd}. Try /digest help, ask a question, or /quit.",
-        "bye": "Bye.",
-        "failed": "Sorry, that failed: {err}",
-        "you": "you",
-        "bot": "bot",
-    },
-    "ko": {
-        "banner": "Daily AI Insights — 콘솔 채팅 (Slack·Discord 토큰 없이)",
-        "usage": "/digest, /digest LLM, /digest 2024-11-22, /digest help 를 입력하거나, 마지막으로 본 "
-                 "다이제스트에 대해 질문하세요. /quit 로 나갑니다.",
-        "offline": "OPENAI_API_KEY 없음: 요약은 추출식이고 답변은 검색 결과입니다.",
-        "online": "LLM: {model} — 답변은 다이제스트의 논문을 인용합니다.",
-        "built": "{day} 다이제스트를 만들었습니다: 논문 {n}편, 카테고리 {c}개.",
-        "no_digest_hint": "--source 파일 --date YYYY-MM-DD 로 시작하면 다이제스트를 만듭니다 (예: "
-                          "--source tests/fixtures/hf_small.json --date 2024-11-22). "
-                          "또는 `digest build` 를 실행하세요.",
-        "building": "저장된 다이제스트가 없어 DIGEST_SOURCES 로 {day} 다이제스트를 만드는 중…",
-        "auto_failed": "만들지 못했습니다 ({why}). --source PATH --date D 로 시작하세요 (예: "
-                       "--source tests/fixtures/hf_small.json --date 2024-11-22).",
-        "building_day": "{day} 다이제스트가 없어 DIGEST_SOURCES 로 만드는 중…",
-        "chart": "차트: {path}",
-        "chart_failed": "차트를 저장하지 못했습니다 ({why}).",
-        "thread": "이제 질문은 {day} 다이제스트의 스레드로 갑니다.",
-        "subscriptions": "구독은 Slack이나 Discord 채널에 속합니다. 콘솔에는 구독이 없습니다. "
-                         "/digest, /digest LLM, /digest 2024-11-22 또는 질문을 입력해 보세요.",
-        "unknown": "알 수 없는 명령 {cmd}. /digest help, 질문, 또는 /quit 를 입력하세요.",
-        "bye": "안녕히 가세요.",
-        "failed": "죄송합니다, 실패했습니다: {err}",
-        "you": "나",
-        "bot": "봇",
-    },
-}
-
-
 class ConsoleChat:
     """One conversation: the digest shown last is the thread that questions go to."""
 
@@ -105,7 +51,6 @@ class ConsoleChat:
         self.service = service
         self.console = console
         self.language = language
-        self.ui = TEXT.get(language_code(language), TEXT["en"])
         self.user = user
         self.day: date | None = None  # the digest whose thread we are in
         self.history: list[tuple[str, str]] = []
@@ -115,13 +60,13 @@ class ConsoleChat:
         self.console.print(Text(text, style=style or ""), soft_wrap=True)
 
     def banner(self) -> None:
-        self.console.print(Rule(self.ui["banner"]))
-        self.say(self.ui["usage"], "dim")
+        self.console.print(Rule(t(self.language, "console_banner")))
+        self.say(t(self.language, "console_usage"), "dim")
         settings = self.service.settings  # not service.llm: the openai SDK loads on first use
         if settings.llm_enabled:
-            self.say(self.ui["online"].format(model=settings.digest_model), "dim")
+            self.say(t(self.language, "console_online", model=settings.digest_model), "dim")
         else:
-            self.say(self.ui["offline"], "dim")
+            self.say(t(self.language, "console_offline"), "dim")
 
     def show_digest(self, digest: Digest, category: str | None) -> None:
         chart_line = self._write_chart(digest)
@@ -133,7 +78,7 @@ class ConsoleChat:
         if self.day != digest.day:
             self.history = []  # a new digest is a new thread
         self.day = digest.day
-        self.say(self.ui["thread"].format(day=digest.day.isoformat()), "dim")
+        self.say(t(self.language, "console_thread", day=digest.day.isoformat()), "dim")
 
     def _write_chart(self, digest: Digest) -> str:
         if not digest.chart_png:
@@ -144,11 +89,11 @@ class ConsoleChat:
             folder.mkdir(parents=True, exist_ok=True)
             path.write_bytes(digest.chart_png)
         except OSError as err:
-            return self.ui["chart_failed"].format(why=err.strerror or err)
-        return self.ui["chart"].format(path=path.resolve())
+            return t(self.language, "console_chart_failed", why=err.strerror or err)
+        return t(self.language, "console_chart", path=path.resolve())
 
     def show_answer(self, answer: Answer) -> None:
-        self.console.print(Text(f"{self.ui['bot']}>", style="bold green"))
+        self.console.print(Text(f"{t(self.language, 'console_bot')}>", style="bold green"))
         shown, dropped = clip_text(answer.text, CHAT_ANSWER_CHARS)
         text = Text(links.to_plain(shown) + (" …" if dropped else ""))
         for paper in answer.cited:
@@ -163,7 +108,7 @@ class ConsoleChat:
         if not line:
             return True
         if line.lower() in QUIT:
-            self.say(self.ui["bye"], "dim")
+            self.say(t(self.language, "console_bye"), "dim")
             return False
         try:
             if line.startswith("/"):
@@ -174,7 +119,7 @@ class ConsoleChat:
             self.say(str(err), "red")
         except Exception as err:  # noqa: BLE001 - one bad line must not end the session
             log.exception("console: %r failed", line)
-            self.say(self.ui["failed"].format(err=f"{type(err).__name__}: {err}"), "red")
+            self.say(t(self.language, "console_failed", err=f"{type(err).__name__}: {err}"), "red")
         return True
 
     def command(self, line: str) -> None:
@@ -183,18 +128,18 @@ class ConsoleChat:
         if head == "/help":
             head, rest = "/digest", "help"
         if head not in ("/digest", "/d"):
-            self.say(self.ui["unknown"].format(cmd=head), "yellow")
+            self.say(t(self.language, "console_unknown", cmd=head), "yellow")
             return
         query = parse_query(rest, self.service.taxonomy, self.service.today(),
                             language=language_code(self.language))
         if query.kind in ("subscribe", "unsubscribe", "settings"):
-            self.say(self.ui["subscriptions"], "yellow")
+            self.say(t(self.language, "console_subscriptions"), "yellow")
             return
         # a day not stored yet is built, as Slack and Discord do (the question says which day)
         build = query.kind in ("digest", "category") and query.day is not None
         if (build and self.service.store.load_digest(query.day, self.language) is None
                 and not self.service.store.day_papers(query.day)):
-            self.say(self.ui["building_day"].format(day=query.day.isoformat()), "dim")
+            self.say(t(self.language, "console_building_day", day=query.day.isoformat()), "dim")
         with _quiet_sources():
             reply = self.service.resolve(query, self.language, build_missing=build)
         if reply.digest is not None:
@@ -202,21 +147,21 @@ class ConsoleChat:
             return
         self.say(reply.text, "red" if reply.error else None)
         if reply.error and self.service.latest_day() is None:
-            self.say(self.ui["no_digest_hint"], "dim")
+            self.say(t(self.language, "console_no_digest_hint"), "dim")
 
     def build_first(self, day: date) -> None:
         """An empty store and no --source: build ``day`` from the configured sources (DIGEST_SOURCES),
         once; when that fails (offline, no papers) say so in one line, with the way out."""
-        self.say(self.ui["building"].format(day=day.isoformat()), "dim")
+        self.say(t(self.language, "console_building", day=day.isoformat()), "dim")
         try:
             with _quiet_sources():
                 digest = self.service.build(day, language=self.language)
         except Exception as err:  # noqa: BLE001 - offline, a bad source: one line, no traceback
             log.debug("console: building %s from DIGEST_SOURCES failed", day, exc_info=True)
             why = (" ".join(str(err).split()) or type(err).__name__)[:300]
-            self.say(self.ui["auto_failed"].format(why=why), "yellow")
+            self.say(t(self.language, "console_auto_failed", why=why), "yellow")
             return
-        self.say(self.ui["built"].format(day=digest.day.isoformat(), n=digest.total_papers,
+        self.say(t(self.language, "console_built", day=digest.day.isoformat(), n=digest.total_papers,
                                          c=len(digest.counts)), "green")
         self.day = digest.day
 
@@ -290,7 +235,7 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
         if args.source:
             day = service.parse_day(args.date) if args.date else service.today()
             digest = service.build(day, sources=args.source, language=language)
-            chat.say(chat.ui["built"].format(day=digest.day.isoformat(), n=digest.total_papers,
+            chat.say(t(chat.language, "console_built", day=digest.day.isoformat(), n=digest.total_papers,
                                              c=len(digest.counts)), "green")
             chat.day = digest.day
         elif service.latest_day() is None:
@@ -300,9 +245,9 @@ def main(argv: list[str] | None = None, *, stdin: TextIO | None = None,
             chat.day = service.parse_day(args.date)
     except DigestError as err:
         chat.say(str(err), "red")
-    for line in _lines(stream, console, chat.ui["you"], interactive):
+    for line in _lines(stream, console, t(chat.language, "console_you"), interactive):
         if not interactive and line.strip():  # a piped session reads like a transcript
-            chat.say(f"{chat.ui['you']}> {line.strip()}", "bold cyan")
+            chat.say(f"{t(chat.language, 'console_you')}> {line.strip()}", "bold cyan")
         if not chat.handle(line):
             break
     return 0

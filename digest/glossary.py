@@ -158,3 +158,56 @@ CATEGORY_NAMES_KO: dict[str, str] = {
     "기계학습 윤리": "Machine Learning Ethics", "오디오": "Audio", "그래프 신경망": "Graph Neural Networks",
     "양자 컴퓨팅": "Quantum Computing", "인공지능": "Artificial Intelligence", "인공 지능": "Artificial Intelligence",
 }
+
+
+# --- Korean words the engine's patterns read -------------------------------------------------
+# Not strings shown to anyone: the Korean half of patterns that read Korean input (a question, an
+# LLM's reply). Each is a regex alternation (or a tuple of words) that its module joins with the
+# English half; kept here so that Korean text lives only in the catalog and this glossary.
+
+# digest.ask.guards: a question that asks beyond today's digest ("earlier digests", "last week")
+ARCHIVE_KO = (r"이전\s*(?:다이제스트|논문|날|호|에|의)|지난\s*(?:주|달|번|다이제스트|논문)|지난주|지난달"
+              r"|예전|과거\s*(?:논문|다이제스트)|아카이브|전체\s*(?:다이제스트|논문)")
+# ... a general question about the digest ("these papers", "summary", "which should I read")
+GENERAL_KO = r"이\s*논문들|오늘(?:의)?\s*논문|다이제스트|요약|가장\s*(?:인기|흥미|중요|주목|유망)|어떤\s*논문(?:을|부터)?\s*읽"
+# ... a follow-up pointing back ("that paper", "the second one", "both")
+FOLLOWUP_KO = r"그\s*논문|이\s*논문(?!들)|그것|이것|첫\s*번째|두\s*번째|세\s*번째|둘\s*다"
+# ... words for "paper" / "research"
+PAPER_WORDS_KO = r"논문|연구"
+
+# digest.ask.citations: "[출처 1]"-style citations and a trailing sources list in a reply
+CITATION_WORDS_KO = r"출처\s*|논문\s*|자료\s*"
+SOURCES_HEADING_KO = r"출처|참고\s*(?:문헌|자료|논문)"
+
+# digest.ask.terms: particles cut from the end of a question's words; words that make a
+# question about research even when nothing matched it
+QUESTION_PARTICLES_KO = ("에서는", "으로는", "에서", "으로", "에게", "와의", "과의", "와", "과", "의", "은", "는",
+                         "이", "가", "을", "를", "에", "로", "도", "만", "란", "이란", "인가요", "인가", "은요",
+                         "는요", "나요", "가요", "요")
+RESEARCH_WORDS_KO = ("논문", "모델", "연구", "방법", "데이터", "학습", "성능", "실험", "결과", "기법",
+                     "알고리즘", "인공지능", "저자", "다이제스트", "벤치마크", "아키텍처", "구조", "추론")
+
+# digest.summarize.grounding: particles cut from a loanword before it is matched to a title word
+LOANWORD_PARTICLES_KO = ("으로", "에서", "이라는", "라는", "에게", "까지", "부터", "처럼", "보다", "이며", "이고",
+                         "은", "는", "이", "가", "을", "를", "의", "에", "와", "과", "로", "도", "만", "적", "인")
+
+# digest.summarize.checks: a reply that refuses, and the endings no finished sentence has
+REFUSAL_START_KO = r"죄송|(?:요청|이 요청)[^.\n]{0,30}(?:수 없|어렵)"
+REFUSAL_ANY_KO = r"도와(?:드릴|줄) 수 없|제공할 수 없|응할 수 없"
+DANGLING_CONJUNCTIONS_KO = r"및|또는|그리고|그러나|하지만|그래서"
+DANGLING_PARTICLES_KO = r"를|을|에서|으로|하며|하고|하여|이며|에게"
+
+# digest.summarize.replies: the words of a reply's numbered steps and headings
+STEP_WORDS_KO = r"단계|파트"
+STEP_SUFFIX_KO = r"단계"
+SOURCES_LINE_KO = r"출처|참고\s*문헌|참고\s*자료|참조"
+PART_WORDS_KO: tuple[tuple[str, ...], ...] = (
+    ("주제", "테마", "핵심 내용", "개요", "제목"),
+    ("키워드", "트렌드", "패턴", "동향", "경향"),
+    ("사건", "이벤트", "발견", "정보", "논문별", "각 논문", "요약"),
+    ("영향", "응용"),
+    ("결론", "전망", "미래", "향후", "종합"),
+)
+FINAL_WORDS_KO = r"최종|종합|통합"  # + "summary": a final summary is part 5
+SUMMARY_WORD_KO = r"요약"
+CONCLUSION_WORDS_KO = r"결론|전망"

@@ -36,6 +36,19 @@ Progress = Callable[[str], None]
 _UNSET = object()
 
 
+def _not_found(key: str, **fields: object) -> NotFoundError:
+    """A NotFoundError that reads English (the operator's CLI) but remembers its catalog key, so a
+    chat reader is told in their language (:func:`_in_language`)."""
+    err = NotFoundError(t("en", key, **fields))
+    err.text_key, err.text_fields = key, fields
+    return err
+
+
+def _in_language(err: Exception, language: str | None) -> str:
+    key = getattr(err, "text_key", None)
+    return t(language, key, **err.text_fields) if key else str(err)
+
+
 @dataclass(frozen=True)
 class Reply:
     """What a ``/digest`` request resolves to: a digest (maybe one category of it) or text."""
@@ -300,7 +313,7 @@ class DigestService:
             if day is None:
                 if build_missing:
                     return self.get_digest(self.today(), language, build_missing=True)
-                raise NotFoundError("no digest stored yet: run `digest build` first")
+                raise _not_found("q_no_digest_yet")
         if build_missing and self._outdated(day):
             with self._day_lock(day):  # built while its day was running: build it whole, once
                 if self._outdated(day):
@@ -327,7 +340,7 @@ class DigestService:
                 return self.compose(day, language)
             if build_missing:
                 return self.build(day, language=language)
-        raise NotFoundError(f"no digest for {day.isoformat()}")
+        raise _not_found("q_no_digest_day", day=day.isoformat())
 
     def _llm_can_improve(self, digest: Digest) -> bool:
         """Offline summaries written on an earlier UTC day (no key then, budget spent, LLM down)
@@ -362,12 +375,12 @@ class DigestService:
         try:
             digest = self.get_digest(query.day, language, build_missing=build_missing)
         except (NoPapersError, NotFoundError, BadDateError, SourceError) as err:
-            return Reply(text=str(err), error=True)
+            return Reply(text=_in_language(err, language), error=True)
         if query.kind == "category":
             if digest.summary_for(query.category) is None:
                 names = ", ".join(c for c, _ in digest.counts)
-                return Reply(text=f"No {query.category} papers on {digest.day.isoformat()}. "
-                                  f"Categories that day: {names}.", error=True)
+                return Reply(text=t(language, "q_no_category_papers", category=query.category,
+                                    day=digest.day.isoformat(), names=names), error=True)
             return Reply(digest=digest, category=query.category)
         return Reply(digest=digest)
 

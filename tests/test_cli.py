@@ -43,7 +43,8 @@ def test_show_prints_one_category_and_suggests_on_typo(hf, capsys):
     (["build", "--date", "2999-01-01"], "in the future"),
     (["build", "--date", "24-11-2024"], "is not a valid date"),
     (["build", "--date", DAY, "--source", "/no/such/file.json"], "no such file"),
-    (["show", "2024-11-01"], "no digest"),
+    (["show", "2024-11-01", "--language", "en"], "no digest"),
+    (["show", "2024-11-01", "--language", "ko"], "다이제스트가 없습니다"),  # the report's language
 ])
 def test_bad_input_gets_one_line_error_and_exit_2(args, message, capsys):
     assert main(args) == 2

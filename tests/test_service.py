@@ -92,10 +92,13 @@ def test_resolve_category_help_and_missing_days(service, hf):
     service.build(DAY, sources=[hf])
     reply = service.resolve(DigestQuery("category", DAY, "Security"))
     assert reply.digest and reply.category == "Security" and not reply.error
-    missing = service.resolve(DigestQuery("category", DAY, "Audio"))
+    missing = service.resolve(DigestQuery("category", DAY, "Audio"), language="en")
     assert missing.error and "No Audio papers" in missing.text and "Security" in missing.text
-    nothing = service.resolve(DigestQuery("digest", date(2024, 11, 1)))
+    nothing = service.resolve(DigestQuery("digest", date(2024, 11, 1)), language="en")
     assert nothing.error and "no digest for 2024-11-01" in nothing.text
+    # a Korean reader is answered in Korean (these were English-only literals)
+    assert "분야의 논문이 없습니다" in service.resolve(DigestQuery("category", DAY, "Audio"), language="ko-KR").text
+    assert "2024-11-01 다이제스트가 없습니다" in service.resolve(DigestQuery("digest", date(2024, 11, 1))).text
     assert "/digest" in service.resolve(DigestQuery("help")).text
     assert "Security" in service.resolve(DigestQuery("categories")).text
 

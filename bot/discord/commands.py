@@ -20,7 +20,7 @@ from bot.discord import limits
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import DigestQuery
 from digest.query.parse import parse_query
-from digest.query.words import language_code
+from digest.text import t
 from digest.deliver.chat import handle_subscription_command
 from digest.classify.taxonomy import Taxonomy, normalize
 
@@ -30,32 +30,6 @@ log = logging.getLogger(__name__)
 RECENT_DAYS = 7
 DAYS_TTL = 60.0  # seconds the recent days offered by autocomplete are reused
 DAYS_WAIT = 0.5  # the most autocomplete waits for the database before answering without it
-
-_TEXT = {
-    "en": {
-        "needs_manage": "Changing this server's digest settings needs the **Manage Server** permission.",
-        "guild_only": "Digest settings belong to a server channel: use this command in a server.",
-        "failed": "Sorry, something went wrong while preparing the digest. Please try again later.",
-        "post": "Post to channel",
-        "latest": "latest digest",
-        "help": "help — how to use /digest",
-        "categories": "categories — the list",
-    },
-    "ko": {
-        "needs_manage": "이 서버의 다이제스트 설정을 바꾸려면 **서버 관리(Manage Server)** 권한이 필요합니다.",
-        "guild_only": "다이제스트 설정은 서버 채널 단위입니다: 서버에서 이 명령을 사용하세요.",
-        "failed": "다이제스트를 준비하는 중 문제가 생겼습니다. 잠시 후 다시 시도하세요.",
-        "post": "채널에 게시",
-        "latest": "최신 다이제스트",
-        "help": "help — /digest 사용법",
-        "categories": "categories — 카테고리 목록",
-    },
-}
-
-
-def text(language: str, key: str) -> str:
-    return _TEXT.get(language_code(language), _TEXT["en"])[key]
-
 
 # --- autocomplete ---------------------------------------------------------------------------
 _PARTIAL_DATE = re.compile(r"\d{1,4}(-\d{0,2}){0,2}")
@@ -80,13 +54,13 @@ def suggestions(current: str, taxonomy: Taxonomy, days: list[date], language: st
     category = taxonomy.get(rest) if rest else None
     if category is not None:  # "LLM" or "LLM 2024-1": that category on recent days
         if not dated:
-            add(f"{category.label} · {text(language, 'latest')}", category.name)
+            add(f"{category.label} · {t(language, 'discord_latest')}", category.name)
         for day in recent:
             add(f"{category.label} · {day}", f"{category.name} {day}")
         return out
     key = normalize(rest)
     if not typed:
-        add(text(language, "latest"), "latest")
+        add(t(language, 'discord_latest'), "latest")
     if not rest:
         for day in recent:
             add(day, day)
@@ -96,7 +70,7 @@ def suggestions(current: str, taxonomy: Taxonomy, days: list[date], language: st
         add(c.label, f"{c.name} {prefix}".strip())
     for word_, label in (("help", "help"), ("categories", "categories")):
         if not dated and (not key or word_.startswith(key)):
-            add(text(language, label), word_)
+            add(t(language, f'discord_{label}'), word_)
     return out
 
 
@@ -205,7 +179,7 @@ class DigestCommands:
                 reply = await asyncio.to_thread(self.config_reply, interaction, parsed)
             except Exception:
                 log.exception("discord: /digest %s failed", parsed.kind)
-                reply = text(self.language, "failed")
+                reply = t(self.language, 'discord_failed')
             await interaction.followup.send(reply, ephemeral=True,
                                             allowed_mentions=discord.AllowedMentions.none())
             return
@@ -219,7 +193,7 @@ class DigestCommands:
         The engine (``digest.deliver.chat``) makes the change; it also accepts the users in
         DIGEST_ADMINS. Runs in a worker thread (database)."""
         if interaction.guild_id is None:
-            return text(self.language, "guild_only")
+            return t(self.language, 'discord_guild_only')
         manage = bool(interaction.permissions.manage_guild)
         return handle_subscription_command(query, PLATFORM, str(interaction.channel_id),
                                            str(interaction.user.id), manage,
@@ -234,7 +208,7 @@ class DigestCommands:
             reply = await asyncio.to_thread(service.resolve, query, language, build_missing)
         except Exception:
             log.exception("discord: /digest %s failed", query.kind)
-            await interaction.followup.send(text(language, "failed"), ephemeral=True)
+            await interaction.followup.send(t(language, 'discord_failed'), ephemeral=True)
             return
         if reply.digest is None:
             payloads = embeds.text_payloads(reply.text)
@@ -247,7 +221,7 @@ class DigestCommands:
             if ephemeral and reply.digest is not None and i == len(payloads) - 1:
                 try:
                     kwargs["view"] = post_button(reply.digest.day, reply.digest.language, reply.category,
-                                                 service.taxonomy, text(language, "post"))
+                                                 service.taxonomy, t(language, 'discord_post'))
                 except ValueError:  # a language code the custom id cannot carry: no button
                     pass
             await interaction.followup.send(ephemeral=ephemeral, **kwargs)

@@ -17,8 +17,7 @@ from bot.discord.limits import (CONTENT, DEFAULT_ATTACHMENT_LIMIT, DESCRIPTION, 
                                 EMBEDS_PER_MESSAGE, FIELD_VALUE, FIELDS, FOOTER_RESERVE, THREAD_NAME,
                                 TITLE, clip, embed_size, pack, split_text, ulen)
 from bot.discord.links import quiet_links, unmask_links
-from bot.discord.words import word
-from digest.text import t
+from digest.text import papers, t
 from digest.present import links
 from digest.models import Answer, CategorySummary, Digest, Paper
 from digest.present.gist import gist
@@ -84,12 +83,12 @@ def category_embeds(summary: CategorySummary, language: str, day: date | None = 
     chunks = split_text(unmask_links(chat_text(summary, day)[0]), DESCRIPTION) or ["—"]
     embeds = []
     for i, chunk in enumerate(chunks):
-        head = title if i == 0 else clip(f"{title} {word(language, 'cont')}", TITLE)
+        head = title if i == 0 else clip(f"{title} {t(language, 'discord_cont')}", TITLE)
         embeds.append(discord.Embed(title=head, description=chunk, colour=COLOUR))
     label = t(language, "sources")
     values = _lines_to_values([paper_line(p) for p in summary.papers], FIELD_VALUE)
     for i, value in enumerate(values):
-        name = label if i == 0 else word(language, "sources_n", label=label, i=i + 1)
+        name = label if i == 0 else t(language, 'discord_sources_n', label=label, i=i + 1)
         last = embeds[-1]
         if len(last.fields) >= FIELDS or embed_size(last) + ulen(name) + ulen(value) > budget:
             last = discord.Embed(title=clip(f"{title} — {label}", TITLE), colour=COLOUR)
@@ -99,7 +98,7 @@ def category_embeds(summary: CategorySummary, language: str, day: date | None = 
 
 
 def _count_text(language: str, n: int) -> str:
-    return word(language, "paper") if n == 1 else word(language, "papers", n=n)
+    return papers(language, n)
 
 
 def overview_embeds(digest: Digest, with_chart: bool = True, gist_chars: int = 160) -> list[discord.Embed]:
@@ -107,7 +106,7 @@ def overview_embeds(digest: Digest, with_chart: bool = True, gist_chars: int = 1
     lang = digest.language
     title = clip(f"{t(lang, 'title')} — {digest.day.isoformat()}", TITLE)
     by_category = {s.category: s for s in digest.summaries}
-    lines = [f"**{word(lang, 'overview', n=digest.total_papers, k=len(digest.counts))}**"]
+    lines = [f"**{t(lang, 'discord_overview', n=digest.total_papers, k=len(digest.counts))}**"]
     for category, n in digest.counts:
         summary = by_category.get(category)
         emoji = f"{summary.emoji} " if summary and summary.emoji else ""
@@ -117,7 +116,7 @@ def overview_embeds(digest: Digest, with_chart: bool = True, gist_chars: int = 1
         lines.append(clip(line, DESCRIPTION))
     lines += [f"_{clip(unmask_links(n.strip('_')), 500)}_" for n in digest.notes]
     chunks = split_text("\n".join(lines), DESCRIPTION)
-    embeds = [discord.Embed(title=title if i == 0 else clip(f"{title} {word(lang, 'cont')}", TITLE),
+    embeds = [discord.Embed(title=title if i == 0 else clip(f"{title} {t(lang, 'discord_cont')}", TITLE),
                             description=chunk, colour=COLOUR) for i, chunk in enumerate(chunks)]
     if with_chart and digest.chart_png:
         embeds[0].set_image(url=f"attachment://{chart_filename(digest.day)}")
@@ -157,7 +156,7 @@ def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMI
     chart = chart_fits(digest, attachment_limit)
     embeds = overview_embeds(digest, with_chart=chart)
     if digest.chart_png and not chart:
-        embeds[-1].description = clip(f"{embeds[-1].description}\n_{word(digest.language, 'chart_too_big')}_",
+        embeds[-1].description = clip(f"{embeds[-1].description}\n_{t(digest.language, 'discord_chart_too_big')}_",
                                       DESCRIPTION)
     messages = pack(embeds)
     payloads = _with_footers(messages, [daily_footer(digest.day, i + 1, len(messages))
@@ -167,7 +166,7 @@ def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMI
 
 
 def thread_name(digest: Digest) -> str:
-    return clip(word(digest.language, "thread", day=digest.day.isoformat()), THREAD_NAME)
+    return clip(t(digest.language, 'discord_thread', day=digest.day.isoformat()), THREAD_NAME)
 
 
 def category_payloads(digest: Digest, summary: CategorySummary) -> list[Payload]:
@@ -270,6 +269,6 @@ def answer_payloads(answer: Answer, language: str, max_sources: int = 10) -> lis
     if missing:
         lines = [paper_line(p) for p in missing]
         description = _lines_to_values(lines, DESCRIPTION)[0]
-        payloads[-1].embeds.append(discord.Embed(title=word(language, "cited"), description=description,
+        payloads[-1].embeds.append(discord.Embed(title=t(language, 'sources'), description=description,
                                                  colour=COLOUR))
     return payloads

@@ -26,6 +26,7 @@ from bot.core.threads import Question, answer_in_thread
 from bot.discord import embeds, limits
 from bot.discord.post import PLATFORM, to_kwargs
 from digest.models import Answer
+from digest.text import t
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +35,9 @@ THREAD_TYPES = (discord.ChannelType.public_thread, discord.ChannelType.private_t
 QA_THREAD_ARCHIVE_MINUTES = 1440
 _CACHE_MAX = 2048
 
-# the apology when answering failed, in the thread's language (Slack's says the same)
-SORRY = {"en": "Sorry, I could not answer that just now. Please ask again in a moment.",
-         "ko": "죄송합니다, 지금은 답을 보내지 못했습니다. 잠시 후 다시 질문해 주세요."}
-
-
 def sorry(language: str | None) -> str:
-    return SORRY.get((language or "en").lower()[:2], SORRY["en"])
+    """The apology when answering failed, in the thread's language (Slack's says the same)."""
+    return t(language, "discord_sorry")
 
 
 class ThreadQA:

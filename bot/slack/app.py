@@ -40,6 +40,7 @@ from digest.errors import ConfigError, DigestError
 from digest.models import Digest, DigestQuery
 from digest.deliver.ledger import PostLedger, PostRecord
 from digest.service import DigestService, Reply
+from digest.text import t
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class SlackBot:
             text = str(err)
         except Exception:
             log.exception("/digest %s failed", query.kind)
-            text = blocks.ui(self.language, "failed", error="internal error")
+            text = t(self.language, "slack_failed", error="internal error")
         await commands.send(respond, blocks.text_reply(text), "/digest subscription",
                             response_type="ephemeral")
 

@@ -14,9 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.slack.mrkdwn import SECTION_LIMIT, escape, link, plain, split_text, to_mrkdwn, truncate
-from bot.slack.strings import papers, ui
 from digest.present import links
-from digest.text import t
+from digest.text import papers, t
 from digest.models import Answer, CategorySummary, Digest
 from digest.present.gist import gist
 from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
@@ -128,7 +127,7 @@ def _category_lines(digest: Digest, budget: int) -> list[str]:
         if summary is not None and (g := gist(summary)):
             line += f"\n{escape(g)}"
         if used + len(line) > budget:
-            lines.append(ui(digest.language, "more_categories", n=len(digest.counts) - i))
+            lines.append(t(digest.language, "slack_more_categories", n=len(digest.counts) - i))
             break
         lines.append(line)
         used += len(line) + 2
@@ -138,7 +137,7 @@ def _category_lines(digest: Digest, budget: int) -> list[str]:
 def _overview_blocks(digest: Digest, budget: int = 6_000) -> list[dict]:
     lang = digest.language
     blocks = [header(title(digest)),
-              section(ui(lang, "overview", total=digest.total_papers, k=len(digest.counts)))]
+              section(t(lang, "slack_overview", total=digest.total_papers, k=len(digest.counts)))]
     blocks += sections("\n\n".join(_category_lines(digest, budget)))
     for note in digest.notes[:3]:
         blocks.append(context(escape(truncate(plain(note), 300))))
@@ -146,7 +145,7 @@ def _overview_blocks(digest: Digest, budget: int = 6_000) -> list[dict]:
 
 
 def _overview_text(digest: Digest) -> str:
-    return (f"{title(digest)}: {digest.total_papers} papers — "
+    return (f"{title(digest)}: {papers(digest.language, digest.total_papers)} — "
             + ", ".join(f"{name} {n}" for name, n in digest.counts))
 
 
@@ -154,12 +153,12 @@ def daily_post(digest: Digest) -> Payload:
     """The top-level message of the daily post: date, counts, one gist per category, and the
     invitation to ask questions in its thread. Always one message."""
     blocks = _overview_blocks(digest)
-    blocks.append(context(ui(digest.language, "ask")))
+    blocks.append(context(t(digest.language, "slack_ask")))
     return Payload(text=fallback(_overview_text(digest)), blocks=tuple(blocks))
 
 
 def chart_title(digest: Digest) -> str:
-    return ui(digest.language, "chart", day=digest.day.isoformat())
+    return t(digest.language, "slack_chart", day=digest.day.isoformat())
 
 
 def _source_lines(summary: CategorySummary) -> list[str]:
@@ -188,7 +187,7 @@ def category_messages(summary: CategorySummary, digest: Digest) -> list[Payload]
     main, sources = _category_blocks(summary, digest)
     g = gist(summary)
     text = f"{category_label(summary)}: {g}" if g else category_label(summary)
-    continued = ui(digest.language, "continued", label=category_label(summary))
+    continued = t(digest.language, "slack_continued", label=category_label(summary))
     messages = pack(main + [divider()] + sources, text, continued)
     return cap(messages, MAX_CATEGORY_MESSAGES, cut_line(digest.language, digest.day))
 
@@ -248,12 +247,12 @@ def _actions(digest: Digest, category: str | None, budget: int = 4_000) -> dict:
     characters allow: every option travels in the message)."""
     lang = digest.language
     share = {"type": "button", "action_id": SHARE_ACTION, "style": "primary",
-             "text": {"type": "plain_text", "text": ui(lang, "share"), "emoji": True},
+             "text": {"type": "plain_text", "text": t(lang, "slack_share"), "emoji": True},
              "value": _value(digest, category)}
     elements: list[dict] = []
     if category is None and digest.summaries:
         menu = {"type": "static_select", "action_id": OPEN_ACTION,
-                "placeholder": {"type": "plain_text", "text": ui(lang, "open"), "emoji": True},
+                "placeholder": {"type": "plain_text", "text": t(lang, "slack_open"), "emoji": True},
                 "options": []}
         used = block_chars([menu, share])
         for s in digest.summaries[:MAX_OPTIONS]:
@@ -276,11 +275,11 @@ def _footer(digest: Digest, category: str | None, interactive: bool, shared_by: 
             ask_note: bool, menu_budget: int = 4_000) -> list[dict]:
     blocks: list[dict] = []
     if category is None and interactive:
-        blocks.append(context(ui(digest.language, "hint", day=digest.day.isoformat())))
+        blocks.append(context(t(digest.language, "slack_hint", day=digest.day.isoformat())))
     if ask_note:
-        blocks.append(context(ui(digest.language, "ask")))
+        blocks.append(context(t(digest.language, "slack_ask")))
     if shared_by:
-        blocks.append(context(ui(digest.language, "shared_by", user=escape(shared_by))))
+        blocks.append(context(t(digest.language, "slack_shared_by", user=escape(shared_by))))
     if interactive:
         blocks.append(_actions(digest, category, menu_budget))
     return blocks
@@ -301,7 +300,7 @@ def _capped_sources(summary: CategorySummary, language: str, budget: int) -> lis
     used = 0
     for i, line in enumerate(lines):
         if used + len(line) > budget:
-            kept.append(ui(language, "more_papers", n=len(lines) - i))
+            kept.append(t(language, "slack_more_papers", n=len(lines) - i))
             break
         kept.append(line)
         used += len(line) + 1
@@ -319,7 +318,7 @@ def category_reply(digest: Digest, category: str, *, interactive: bool = True,
     head, body = main[:2], main[2:]
     sources = _capped_sources(summary, digest.language, MESSAGE_BUDGET // 2)
     footer = _footer(digest, category, interactive, shared_by, ask_note)
-    cut = context(ui(digest.language, "cut"))
+    cut = context(t(digest.language, "slack_cut"))
     fixed = head + [divider()] + sources + footer
     room_chars = MESSAGE_BUDGET - block_chars(fixed) - block_chars([cut])
     room_blocks = MAX_BLOCKS - len(fixed) - 1
@@ -352,7 +351,7 @@ def answer_messages(answer: Answer, language: str | None) -> list[Payload]:
     text, dropped = clip_text(answer.text, CHAT_ANSWER_CHARS)
     blocks = sections(to_mrkdwn(text + (" …" if dropped else ""))) or [section("…")]
     if not answer.grounded:
-        blocks.append(context(ui(language, "not_grounded")))
+        blocks.append(context(t(language, "slack_not_grounded")))
     if answer.cited:
         seen: set[str] = set()
         lines = []

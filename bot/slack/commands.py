@@ -21,6 +21,7 @@ from bot.slack.client import error_code
 from bot.slack.post import PLATFORM
 from digest.errors import DigestError
 from digest.service import Reply
+from digest.text import t
 
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ async def answer_command(bot: ChatBot, query, respond) -> None:
     done, _ = await asyncio.wait({work}, timeout=PROGRESS_AFTER)
     if not done:
         what = f" ({query.day.isoformat()})" if query.day else ""
-        await send(respond, blocks.text_reply(blocks.ui(lang, "building", what=what)),
+        await send(respond, blocks.text_reply(t(lang, "slack_building", what=what)),
                    "/digest progress", response_type="ephemeral")
     try:
         reply = await work
@@ -105,7 +106,7 @@ async def answer_command(bot: ChatBot, query, respond) -> None:
         reply = Reply(text=str(err), error=True)
     except Exception:
         log.exception("/digest %s failed", query)
-        reply = Reply(text=blocks.ui(lang, "failed", error="internal error"), error=True)
+        reply = Reply(text=t(lang, "slack_failed", error="internal error"), error=True)
     await send(respond, reply_payload(reply), "/digest reply", response_type="ephemeral")
 
 
@@ -120,7 +121,7 @@ async def share(bot: ChatBot, data: dict, channel: str | None, user: str | None,
     try:
         digest = await _stored(bot, data)
     except (DigestError, KeyError, ValueError) as err:
-        await send(respond, blocks.text_reply(str(err) or "This digest is gone."), "share",
+        await send(respond, blocks.text_reply(str(err) or t(data.get("l") or bot.language, "slack_gone")), "share",
                    response_type="ephemeral", replace_original=False)
         return
     reply = Reply(digest=digest, category=data.get("c"))
@@ -149,6 +150,6 @@ async def open_category(bot: ChatBot, data: dict, respond) -> None:
         digest = await _stored(bot, data)
         reply = Reply(digest=digest, category=data["c"])
     except (DigestError, KeyError, ValueError) as err:
-        reply = Reply(text=str(err) or "This digest is gone.", error=True)
+        reply = Reply(text=str(err) or t(data.get("l") or bot.language, "slack_gone"), error=True)
     await send(respond, reply_payload(reply), "open category", response_type="ephemeral",
                replace_original=False)

@@ -18,7 +18,7 @@ import re
 from bot.core.threads import Question, answer_in_thread
 from bot.slack import blocks
 from bot.slack.post import PLATFORM, PostError, call_with_retry
-from bot.slack.strings import ui
+from digest.text import t
 from digest.models import Answer
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class SlackReplier:
         return contextlib.nullcontext()
 
     def failure_text(self, language: str, error: str) -> str:
-        return ui(language, "answer_failed", error=error)
+        return t(language, "slack_answer_failed", error=error)
 
     async def _post(self, what: str, payload: blocks.Payload) -> None:
         await call_with_retry(
@@ -82,7 +82,7 @@ class SlackReplier:
 
     async def apologize(self, language: str) -> bool:
         try:
-            await self._post("apology", blocks.text_reply(ui(language, "post_failed")))
+            await self._post("apology", blocks.text_reply(t(language, "slack_post_failed")))
         except PostError:
             log.error("could not answer in %s thread %s, nor say so", self.channel, self.thread_ts)
             return False

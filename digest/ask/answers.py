@@ -7,10 +7,8 @@ import json
 from datetime import date
 
 from digest.ask.citations import check_reply, fix_citations
-from digest.ask.messages import message
+from digest.text import language_name, t
 from digest.ask.retrieve import Hit, Retrieval
-from digest.text import language_name
-from digest.text import t as i18n_t
 from digest.llm import prompts
 from digest.models import Answer
 from digest.untrusted import strip_injections
@@ -30,11 +28,11 @@ def search_answer(retrieval: Retrieval, day: date, lang: str, reason: str,
         hits = [h for h in retrieval.hits if h.sentences][:SHOWN] or retrieval.hits[:1]
     key = ("fallback_head" if retrieval.fallback else
            "search_head_archive" if retrieval.archive else "search_head")
-    lines = [message(lang, key, reason=reason, day=day.isoformat()), ""]
+    lines = [t(lang, f"ask_{key}", reason=reason, day=day.isoformat()), ""]
     for i, hit in enumerate(hits, 1):
         where = ""
         if retrieval.archive and hit.day is not None:
-            where = f" ({message(lang, 'in_digest', day=hit.day.isoformat())})"
+            where = f" ({t(lang, 'ask_in_digest', day=hit.day.isoformat())})"
         lines.append(f"[{i}] {hit.paper.title}{where} — {hit.paper.link}")
         for sentence in hit.sentences:
             lines.append(f"    “{sentence}”")
@@ -69,20 +67,20 @@ def llm_answer(llm, question: str, retrieval: Retrieval, day: date,
     cited = [hits[n - 1].paper for n in numbers]
     lines = [body]
     if numbers:
-        lines += ["", message(lang, "sources")]
+        lines += ["", t(lang, "ask_sources")]
         lines += [f"[{n}] {hits[n - 1].paper.title} — {hits[n - 1].paper.link}" for n in sorted(numbers)]
     else:  # the answer cites nothing we can tell: show it, with what it was given to read
-        lines += ["", i18n_t(lang, "sources_consulted")]
+        lines += ["", t(lang, "sources_consulted")]
         lines += [f"[{n}] {h.paper.title} — {h.paper.link}" for n, h in enumerate(hits, 1)]
     return Answer(join_notes(notes, "\n".join(lines)), cited=tuple(cited), grounded=True)
 
 
 def elsewhere_answer(hits: list[Hit], day: date, lang: str, notes: list[str], total: int) -> Answer:
-    lines = [message(lang, "no_match_day", day=day.isoformat()), message(lang, "archive_matches")]
+    lines = [t(lang, "ask_no_match_day", day=day.isoformat()), t(lang, "ask_archive_matches")]
     for i, hit in enumerate(hits[:SHOWN], 1):
-        when = f" ({message(lang, 'in_digest', day=hit.day.isoformat())})" if hit.day else ""
+        when = f" ({t(lang, 'ask_in_digest', day=hit.day.isoformat())})" if hit.day else ""
         lines.append(f"[{i}] {hit.paper.title}{when} — {hit.paper.link}")
-    lines.append(message(lang, "archive_offer", total=total))
+    lines.append(t(lang, "ask_archive_offer", total=total))
     return Answer(join_notes(notes, "\n".join(lines)), cited=tuple(h.paper for h in hits[:SHOWN]),
                   grounded=False)
 

@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 
 from digest.ask.guards import QUOTED
+from digest.glossary import CITATION_WORDS_KO, SOURCES_HEADING_KO
 
 CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*(?:[,;–-]|and)\s*\d{1,3})*)\s*\]")
 _NAMED_CITATION = re.compile(
-    r"[\[(]\s*(?:\^|#|sources?\s*|papers?\s*|refs?\.?\s*|references?\s*|출처\s*|논문\s*|자료\s*)"
+    r"[\[(]\s*(?:\^|#|sources?\s*|papers?\s*|refs?\.?\s*|references?\s*|" + CITATION_WORDS_KO + ")"
     r"(\d{1,3}(?:\s*(?:[,;]|and)\s*\d{1,3})*)\s*[\])]", re.IGNORECASE)
 _PAREN_CITATION = re.compile(r"(?<![\w\]])\((\d{1,2}(?:\s*[,;]\s*\d{1,2})*)\)")
 _SOURCES_TAIL = re.compile(
-    r"\n[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?:sources?|references?|cited papers|출처|참고\s*(?:문헌|자료|논문))"
+    r"\n[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?(?:sources?|references?|cited papers|" + SOURCES_HEADING_KO + ")"
     r"(?:\*\*|__)?[ \t]*:?[ \t]*(?:\*\*|__)?[ \t]*\n(?:[ \t]*(?:[-*•]|\[\d+\]|\d+[.)])[^\n]*(?:\n|$))+\s*$",
     re.IGNORECASE)
 _TITLE_NORM = re.compile(r"[^\w]+")

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from digest.ask.language import HANGUL, LATIN_LETTER, LATIN_STOPS, LATIN_WORD, detect_language
+from digest.glossary import ARCHIVE_KO, FOLLOWUP_KO, GENERAL_KO, PAPER_WORDS_KO
 
 MAX_QUESTION_CHARS = 1000
 
@@ -20,24 +21,23 @@ ARCHIVE = re.compile(
     r"|\bother\s+(?:digests|days)\b"
     r"|\bearlier\b|\blast\s+(?:week|month|few\s+days|days)\b|\barchive[sd]?\b"
     r"|\ball\s+(?:digests|stored\s+papers)\b"
-    r"|\bany\s+digest\b|이전\s*(?:다이제스트|논문|날|호|에|의)|지난\s*(?:주|달|번|다이제스트|논문)|지난주|지난달"
-    r"|예전|과거\s*(?:논문|다이제스트)|아카이브|전체\s*(?:다이제스트|논문)",
+    r"|\bany\s+digest\b|" + ARCHIVE_KO,
     re.IGNORECASE)
 
 GENERAL = re.compile(
     r"\b(?:these|today'?s|the|this|all)\s+(?:papers|digest|list|report)\b|\bsummar(?:y|ize|ise)\b"
     r"|\boverview\b|\bmost\s+(?:popular|interesting|important|upvoted|promising|influential|novel)\b"
     r"|\b(?:which|what)\s+(?:one|paper)\s+should\s+i\s+read\b|\bin\s+(?:this|today'?s)\s+digest\b"
-    r"|이\s*논문들|오늘(?:의)?\s*논문|다이제스트|요약|가장\s*(?:인기|흥미|중요|주목|유망)|어떤\s*논문(?:을|부터)?\s*읽",
+    r"|" + GENERAL_KO,
     re.IGNORECASE)
 
 FOLLOWUP = re.compile(
     r"\b(?:it|its|they|them|their|this\s+one|that\s+one|that\s+paper|this\s+paper|the\s+paper"
     r"|the\s+(?:first|second|third|last|latter|former)(?:\s+one)?|these\s+two|both)\b"
-    r"|그\s*논문|이\s*논문(?!들)|그것|이것|첫\s*번째|두\s*번째|세\s*번째|둘\s*다",
+    r"|" + FOLLOWUP_KO,
     re.IGNORECASE)
 
-REFERS_TO_PAPER = re.compile(r"\bpapers?\b|\barxiv\b|\bpreprint\b|\bwork\b|논문|연구", re.IGNORECASE)
+REFERS_TO_PAPER = re.compile(r"\bpapers?\b|\barxiv\b|\bpreprint\b|\bwork\b|" + PAPER_WORDS_KO, re.IGNORECASE)
 ARXIV_ID = re.compile(r"\b(\d{4}\.\d{4,5})(?:v\d+)?\b")
 LINK_ID = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})")
 QUOTED = re.compile(r"[\"“«]([^\"“”«»]{6,120})[\"”»]|‘([^’]{6,120})’|(?<!\w)'([^']{6,120})'(?!\w)")

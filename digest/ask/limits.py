@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from digest.ask.messages import message
+from digest.text import t
 from digest.models import Answer
 
 HOUR = 3600.0
@@ -24,7 +24,7 @@ def rate_limited(store, settings, clock, user: str, lang: str) -> Answer | None:
         if len(rows) >= limit:
             wait = rows[len(rows) - limit][0] + HOUR - now
             minutes = max(1, math.ceil(wait / 60))
-            return Answer(message(lang, "rate_limited", count=len(rows), limit=limit,
+            return Answer(t(lang, "ask_rate_limited", count=len(rows), limit=limit,
                                   minutes=minutes), grounded=False)
         db.execute("delete from qa_requests where ts < ?", [now - 24 * HOUR])
         db["qa_requests"].insert({"user": user, "ts": now})

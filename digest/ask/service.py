@@ -11,7 +11,7 @@ citations, and an honest search-result answer when no LLM is available.
 2. **Retrieval** ranks the papers of that day's digest (``day_papers``) with BM25 over title
    (weighted) and abstract, fused with BM25 over the day's category summaries; it reads only
    that day's part of the FTS5 index, never the whole archive (``Retriever.match_day``). "earlier",
-   "last week", "이전 ..." widen it to every stored paper, and the answer says so. Korean words
+   "last week" (and their Korean forms) widen it to every stored paper, and the answer says so. Korean words
    are mapped to English query terms through a small glossary and the taxonomy's aliases;
    Latin-script names in a Korean question ("Hymba", "SSM") are kept as they are.
 3. **Answer**: the LLM (kind ``qa``) sees only the retrieved papers as numbered, quoted data and
@@ -37,7 +37,7 @@ from digest.ask.guards import (ARCHIVE, ARXIV_ID, FOLLOWUP, LINK_ID, MAX_QUESTIO
                                clean_question, off_topic)
 from digest.ask.language import detect_language
 from digest.ask.limits import rate_limited
-from digest.ask.messages import message
+from digest.text import t
 from digest.ask.retrieve import CLOSER_PER_UNIT, CLOSER_WINDOW, Hit, Retrieval, Retriever
 from digest.ask.terms import Terms, TermExtractor, coverage, matched, query_stems, stem, stem_set
 from digest.llm import prompts
@@ -71,22 +71,22 @@ class QAService:
         text, truncated = clean_question(question if isinstance(question, str) else str(question or ""))
         lang = detect_language(text, language or self.settings.digest_language)
         if not text.strip(" …"):
-            return Answer(message(lang, "empty"), grounded=False)
+            return Answer(t(lang, "ask_empty"), grounded=False)
         if user:
             limited = rate_limited(self.store, self.settings, self.clock, user, lang)
             if limited is not None:
                 return limited
-        notes = [message(lang, "truncated", n=MAX_QUESTION_CHARS)] if truncated else []
+        notes = [t(lang, "ask_truncated", n=MAX_QUESTION_CHARS)] if truncated else []
         if day is None:
             days = self.store.digest_days(limit=1)
             if not days:
-                return Answer(message(lang, "no_digest"), grounded=False)
+                return Answer(t(lang, "ask_no_digest"), grounded=False)
             day = days[0]
         day_count = self.retriever.day_count(day)
         if day_count == 0:
-            return Answer(message(lang, "no_day", day=day.isoformat()), grounded=False)
+            return Answer(t(lang, "ask_no_day", day=day.isoformat()), grounded=False)
         if is_injection(text):
-            return Answer(join_notes(notes, message(lang, "injection", example=self._example(day, lang))),
+            return Answer(join_notes(notes, t(lang, "ask_injection", example=self._example(day, lang))),
                           grounded=False)
 
         terms = self.terms(text)
@@ -96,12 +96,12 @@ class QAService:
 
         if not retrieval.hits:
             if archive:
-                return Answer(join_notes(notes, message(lang, "nothing_found"),
-                                         message(lang, "archive_scope", total=self.retriever.total(),
+                return Answer(join_notes(notes, t(lang, "ask_nothing_found"),
+                                         t(lang, "ask_archive_scope", total=self.retriever.total(),
                                                  day=day.isoformat())),
                               grounded=False)
             if off_topic(text, terms, bool(history)):
-                return Answer(join_notes(notes, message(lang, "off_topic", day=day.isoformat(),
+                return Answer(join_notes(notes, t(lang, "ask_off_topic", day=day.isoformat(),
                                                         example=self._example(day, lang))),
                               grounded=False)
         missing = None if archive else self._missing_names(text, terms, day, retrieval)
@@ -117,7 +117,7 @@ class QAService:
         after = ([] if archive or retrieval.fallback
                  else self._closer_elsewhere(text, terms, day, retrieval, lang))
         if archive:
-            notes.append(message(lang, "archive_scope", total=self.retriever.total(), day=day.isoformat()))
+            notes.append(t(lang, "ask_archive_scope", total=self.retriever.total(), day=day.isoformat()))
         if self.llm is not None and getattr(self.llm, "enabled", False):
             from digest.llm.client import LLMError
 
@@ -125,9 +125,9 @@ class QAService:
                 return append_lines(llm_answer(self.llm, text, retrieval, day, history, lang, notes), after)
             except LLMError as err:
                 log.warning("qa: falling back to search results: %s", err)
-                reason = message(lang, "llm_failed", cause=getattr(err, "cause", "error"))
+                reason = t(lang, "ask_llm_failed", cause=getattr(err, "cause", "error"))
                 return append_lines(search_answer(retrieval, day, lang, reason, notes), after)
-        return append_lines(search_answer(retrieval, day, lang, message(lang, "no_key"), notes), after)
+        return append_lines(search_answer(retrieval, day, lang, t(lang, "ask_no_key"), notes), after)
 
     def search(self, question: str, day: date | None = None, k: int = SHOWN,
                archive: bool = False) -> list[Hit]:
@@ -216,7 +216,7 @@ class QAService:
     def _not_in_digest(self, names: list[str], day: date, count: int, lang: str,
                        notes: list[str]) -> Answer:
         shown = ", ".join(f"“{n}”" for n in names[:3])
-        lines = [message(lang, "not_in_digest", names=shown, n=count, day=day.isoformat())]
+        lines = [t(lang, "ask_not_in_digest", names=shown, n=count, day=day.isoformat())]
         found: list[str] = []
         for n in names:
             found += [a for a in self.retriever.mentions(n, None) if a not in found]
@@ -224,16 +224,16 @@ class QAService:
         if found:
             papers = self.store.get_papers(found[:SHOWN])
             labels = self.retriever.labels(list(papers), None)
-            lines.append(message(lang, "archive_found"))
+            lines.append(t(lang, "ask_archive_found"))
             for i, aid in enumerate(papers, 1):
                 p = papers[aid]
                 when = labels.get(aid, (None, None))[0]
-                where = f" ({message(lang, 'in_digest', day=when.isoformat())})" if when else ""
+                where = f" ({t(lang, 'ask_in_digest', day=when.isoformat())})" if when else ""
                 lines.append(f"[{i}] {p.title}{where} — {p.link}")
                 cited.append(p)
         else:
-            lines.append(message(lang, "archive_none", total=self.retriever.total()))
-        lines.append(message(lang, "archive_offer", total=self.retriever.total()))
+            lines.append(t(lang, "ask_archive_none", total=self.retriever.total()))
+        lines.append(t(lang, "ask_archive_offer", total=self.retriever.total()))
         return Answer(join_notes(notes, "\n".join(lines)), cited=tuple(cited), grounded=False)
 
     def _closer_elsewhere(self, text: str, terms: Terms, day: date, retrieval: Retrieval,
@@ -248,7 +248,7 @@ class QAService:
         for hit in self._strong_elsewhere(terms):
             if hit.paper.arxiv_id not in shown and hit.coverage >= max(0.67, best + 0.34):
                 when = hit.day.isoformat() if hit.day else "?"
-                return [message(lang, "closer_elsewhere", title=hit.paper.title, day=when,
+                return [t(lang, "ask_closer_elsewhere", title=hit.paper.title, day=when,
                                 link=hit.paper.link)]
         return []
 
@@ -267,4 +267,4 @@ class QAService:
     def _example(self, day: date, lang: str) -> str:
         top = self.store.day_papers(day)[:1]
         title = prompts.clip(top[0][0].title, 70) if top else "Hymba"
-        return message(lang, "example", title=title)
+        return t(lang, "ask_example", title=title)

@@ -13,14 +13,12 @@ from functools import lru_cache
 
 from digest.ask.guards import ARXIV_ID, QUOTED
 from digest.ask.language import HAN, HANGUL, HANGUL_WORD, KANA, LATIN_WORD
-from digest.glossary import QUERY_TERMS_KO
+from digest.glossary import QUERY_TERMS_KO, QUESTION_PARTICLES_KO, RESEARCH_WORDS_KO
 from digest.models import Paper
 
 NAME_TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f][0-9A-Za-z\u00c0-\u024f.+\-]*[0-9A-Za-z\u00c0-\u024f+]"
                          r"|[A-Za-z]")
-KO_PARTICLES = ("에서는", "으로는", "에서", "으로", "에게", "와의", "과의", "와", "과", "의", "은", "는",
-                 "이", "가", "을", "를", "에", "로", "도", "만", "란", "이란", "인가요", "인가", "은요",
-                 "는요", "나요", "가요", "요")
+KO_PARTICLES = QUESTION_PARTICLES_KO
 
 STOPWORDS = frozenset("""
 a an the and or but if then of for to in on at by with from into over under about as is are was
@@ -44,8 +42,6 @@ arxiv digest performance evaluation accuracy task tasks transformer transformers
 generation generative diffusion reasoning agent agents robot robots vision language speech audio
 image images video videos text token tokens embedding embeddings fine finetuning tuning
 """.split())
-RESEARCH_WORDS_KO = ("논문", "모델", "연구", "방법", "데이터", "학습", "성능", "실험", "결과", "기법",
-                     "알고리즘", "인공지능", "저자", "다이제스트", "벤치마크", "아키텍처", "구조", "추론")
 
 
 @lru_cache(maxsize=65536)

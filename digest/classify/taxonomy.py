@@ -7,7 +7,7 @@ The simple shape is enough for a team's own file::
     emoji = "🛡️"
     description = "Attacks, defences, jailbreaks"
     keywords = ["jailbreak", "backdoor", "adversarial attack"]
-    aliases = ["sec", "보안"]
+    aliases = ["sec", "security"]  # Korean aliases too, in taxonomy.toml
 
 Optional extras the classifier uses (see the shipped ``taxonomy.toml``):
 

@@ -3,6 +3,10 @@ reading digests) and ``admin`` (subscriptions, status, usage, doctor, backup, pr
 
 Every expected failure prints one line ``error: ...`` on stderr and exits non-zero; tracebacks
 are for bugs only.
+
+Operator output (progress, status, usage, doctor, subscriptions, error lines) stays English on
+purpose and is not in the string catalog; what ``digest show``/``ask``/``categories`` print is a
+reader's text and comes from ``digest.text`` in the chosen language.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The chat side of subscriptions, shared by every adapter: ``/digest subscribe``,
 ``/digest unsubscribe`` and ``/digest settings``; the adapter only supplies ``is_admin``.
-Its reply strings (en, ko) live here with it."""
+Its reply strings are the catalog's ``sub_*`` keys."""
 
 from __future__ import annotations
 
@@ -11,61 +11,12 @@ from digest.deliver.schedule import SubscriptionError
 from digest.deliver.status import describe_record, fmt_local
 from digest.deliver.subscriptions import Subscription, Subscriptions
 from digest.models import DigestQuery
+from digest.text import language_code, language_name, t
 
 log = logging.getLogger(__name__)
 
-_TEXT = {
-    "en": {
-        "not_admin": "Only admins can manage this channel's daily digest "
-                     "({who}). Ask one of them to run this command.",
-        "who_slack": "Slack workspace admins and owners, or the users in DIGEST_ADMINS",
-        "who_discord": "members with Manage Server, or the users in DIGEST_ADMINS",
-        "who_other": "the users in DIGEST_ADMINS",
-        "subscribed": "Subscribed: this channel gets the daily digest at {time} {tz} in {lang}, "
-                      "{cats}. Each post covers the previous day's papers.\nNext post: {next}.",
-        "unsubscribed": "Unsubscribed: no more daily digests in this channel.",
-        "not_subscribed": "This channel has no daily digest. Subscribe with "
-                          "/digest subscribe 09:00 Asia/Seoul [ko|en] [categories...]",
-        "settings": "Daily digest here: {time} {tz}, language {lang}, {cats}; "
-                    "days without papers: {empty}{paused}.\nLast post: {last}\nNext post: {next}",
-        "settings_usage": "Usage: /digest settings [pause | resume | empty on|off]",
-        "paused": "Paused: no daily digest here until /digest settings resume.",
-        "resumed": "Resumed: next post {next}.",
-        "empty_on": "Days without new papers now get a one-line note.",
-        "empty_off": "Days without new papers now post nothing.",
-        "all": "all categories", "only": "categories: {names}",
-        "note": "a one-line note", "silent": "nothing", "is_paused": " (PAUSED)",
-        "never": "none yet", "paused_next": "paused",
-    },
-    "ko": {
-        "not_admin": "이 채널의 일일 다이제스트 설정은 관리자만 바꿀 수 있습니다 ({who}). "
-                     "관리자에게 요청하세요.",
-        "who_slack": "Slack 워크스페이스 관리자/소유자 또는 DIGEST_ADMINS 사용자",
-        "who_discord": "서버 관리 권한이 있는 멤버 또는 DIGEST_ADMINS 사용자",
-        "who_other": "DIGEST_ADMINS 사용자",
-        "subscribed": "구독 완료: 이 채널에 매일 {time} ({tz}) {lang} 다이제스트를 보냅니다, {cats}. "
-                      "각 게시물은 전날의 논문을 다룹니다.\n다음 게시: {next}",
-        "unsubscribed": "구독 취소: 이 채널에 더 이상 일일 다이제스트를 보내지 않습니다.",
-        "not_subscribed": "이 채널은 일일 다이제스트를 구독하지 않았습니다. "
-                          "/digest subscribe 09:00 Asia/Seoul [ko|en] [카테고리...] 로 구독하세요.",
-        "settings": "이 채널의 일일 다이제스트: {time} ({tz}), 언어 {lang}, {cats}; "
-                    "논문이 없는 날: {empty}{paused}\n마지막 게시: {last}\n다음 게시: {next}",
-        "settings_usage": "사용법: /digest settings [pause | resume | empty on|off]",
-        "paused": "일시 중지: /digest settings resume 전까지 게시하지 않습니다.",
-        "resumed": "다시 시작: 다음 게시 {next}",
-        "empty_on": "논문이 없는 날에는 한 줄 안내를 게시합니다.",
-        "empty_off": "논문이 없는 날에는 아무것도 게시하지 않습니다.",
-        "all": "전체 카테고리", "only": "카테고리: {names}",
-        "note": "한 줄 안내", "silent": "게시 안 함", "is_paused": " (일시 중지됨)",
-        "never": "아직 없음", "paused_next": "일시 중지됨",
-    },
-}
-_LANG_NAMES = {"en": "English", "ko": "Korean"}
-
-
 def _t(language: str | None, key: str, **kw) -> str:
-    table = _TEXT.get((language or "en")[:2], _TEXT["en"])
-    return table[key].format(**kw)
+    return t(language, f"sub_{key}", **kw)
 
 
 def is_listed_admin(user: str, settings) -> bool:
@@ -77,7 +28,7 @@ def _next_text(subs: Subscriptions, sub: Subscription, now: datetime, complete_b
     nxt = subs.next_post(sub, now, complete_before)
     if nxt is None:
         return _t(lang, "paused_next")
-    at = "now" if nxt.at <= now else fmt_local(nxt.at, sub.tz)
+    at = _t(lang, "now") if nxt.at <= now else fmt_local(nxt.at, sub.tz)
     return f"{at} ({nxt.day.isoformat()})"
 
 
@@ -112,7 +63,7 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
             sub = subs.subscribe(platform, channel, req.time, req.timezone, req.language,
                                  req.categories, created_by=str(user))
             return _t(lang, "subscribed", time=sub.post_time, tz=sub.timezone,
-                      lang=_LANG_NAMES.get(sub.language, sub.language) if lang == "en" else sub.language,
+                      lang=language_name(sub.language) if language_code(lang) == "en" else sub.language,
                       cats=_cats(lang, sub), next=_next_text(subs, sub, now, complete_before, lang))
         if query.kind == "unsubscribe":
             return _t(lang, "unsubscribed" if subs.unsubscribe(platform, channel) else "not_subscribed")

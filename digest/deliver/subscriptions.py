@@ -23,6 +23,7 @@ from digest.deliver.schedule import (
 )
 from digest.models import Digest
 from digest.store import Store
+from digest.text import t
 
 log = logging.getLogger(__name__)
 
@@ -197,16 +198,8 @@ def filter_digest(digest: Digest, categories) -> Digest:
     return replace(digest, summaries=tuple(s for s in digest.summaries if s.category in wanted))
 
 
-_EMPTY_NOTE = {
-    "en": "No new AI papers for {day}: nothing to post today.",
-    "ko": "{day}에는 새 AI 논문이 없어 오늘은 다이제스트가 없습니다.",
-}
-
-
 def empty_note(day: date, language: str, categories=()) -> str:
     """The one-line note posted on a day without papers (when the channel asked for it)."""
-    text = _EMPTY_NOTE.get(language, _EMPTY_NOTE["en"]).format(day=day.isoformat())
     if categories:
-        text = text.replace("AI papers", "papers in " + ", ".join(categories)) if language != "ko" \
-            else text.replace("새 AI 논문", "새 논문(" + ", ".join(categories) + ")")
-    return text
+        return t(language, "sub_empty_note_in", day=day.isoformat(), categories=", ".join(categories))
+    return t(language, "sub_empty_note", day=day.isoformat())

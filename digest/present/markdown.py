@@ -92,7 +92,7 @@ def chat_text(summary: CategorySummary, day: date) -> tuple[str, bool]:
     return text, False
 
 
-# "5. **Synthesis and outlook**", "**Key themes:**", "### 3. Findings", "2. 공통 키워드, 트렌드 및 패턴:"
+# "5. **Synthesis and outlook**", "**Key themes:**", "### 3. Findings", and their Korean forms
 _HEADING = re.compile(
     r"^[ \t]{0,3}(?:#{1,6}[ \t]+.+"
     r"|(?:\d{1,2}[.)][ \t]+)?(?:\*\*|__)[^*_\n]{1,120}(?:\*\*|__):?"

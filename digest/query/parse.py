@@ -11,21 +11,25 @@ surrounding whitespace, edge punctuation, full-width characters and case are all
     DATE                             -> digest,     day=DATE
     CATEGORY                         -> category,   day=None
     CATEGORY DATE  |  DATE CATEGORY  -> category,   day=DATE
-    help | ? | -h | 도움말            -> help
-    categories | list | 카테고리      -> categories
+    help | ? | -h                     -> help
+    categories | list                 -> categories
     subscribe HH:MM ZONE [ko|en] [CATEGORY ...]  -> subscribe, args=(HH:MM, ZONE, [lang], *names)
-    unsubscribe | 구독 취소           -> unsubscribe, args=remaining tokens
-    settings | 설정                   -> settings,    args=remaining tokens
+    unsubscribe                       -> unsubscribe, args=remaining tokens
+    settings                          -> settings,    args=remaining tokens
 
-DATE is ``YYYY-MM-DD``; ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD`` and ``2024년 11월 24일``
-are normalised to the same day. Words: ``today``/``오늘``, ``yesterday``/``어제``,
-``latest``/``최신`` (no day). A date must lie between 2015-01-01 and ``today``.
+Every command word has its forms in each catalog of ``digest.text`` (``words_help``, ...):
+a reader may type the words of any language the bot speaks.
+
+DATE is ``YYYY-MM-DD``; ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD`` and a date written
+with a catalog's year/month/day words are normalised to the same day. Words: ``today``,
+``yesterday``, ``latest`` (no day), in every catalog's language. A date must lie between 2015-01-01 and ``today``.
 
 CATEGORY is a taxonomy name or alias, possibly several words ("computer vision",
-"컴퓨터 비전"), or a category's emoji. Commands take precedence over category names.
+or its Korean alias), or a category's emoji. Commands take precedence over category names.
 
-The subscribe arguments are read by ``query.subscribe``; messages and word matching shared by both
-live in ``query.words``; the help and category list texts in ``query.help``.
+The subscribe arguments are read by ``query.subscribe``; word matching shared by both lives in
+``query.words``; the help and category list texts in ``query.help``; every message and command
+word is a key of the string catalog ``digest.text``.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from digest.query.subscribe import parse_subscribe
 from digest.query.words import (
     clean,
     error_query,
+    grammar_words,
     plain_words,
     segment,
     show,
@@ -55,16 +60,18 @@ KINDS = frozenset(
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
 
-_DIGEST_WORDS = {"digest"}
-_HELP_WORDS = {"help", "h", "?", "usage", "도움말", "도움", "사용법"}
-_CATEGORIES_WORDS = {"categories", "category", "cats", "list", "topics", "카테고리", "분야", "목록"}
-_SUBSCRIBE_WORDS = {"subscribe", "sub", "구독"}
-_UNSUBSCRIBE_WORDS = {"unsubscribe", "unsub", "구독취소", "구독해지", "구독해제"}
-_UNSUBSCRIBE_SECOND = {"취소", "해지", "해제"}  # "구독 취소"
-_SETTINGS_WORDS = {"settings", "setting", "config", "status", "설정"}
+# command words: every catalog's (``words_*``), whatever the reader's language
+_DIGEST_WORDS = grammar_words("digest")
+_HELP_WORDS = grammar_words("help")
+_CATEGORIES_WORDS = grammar_words("categories")
+_SUBSCRIBE_WORDS = grammar_words("subscribe")
+_UNSUBSCRIBE_WORDS = grammar_words("unsubscribe")
+_UNSUBSCRIBE_SECOND = grammar_words("unsubscribe_second")  # "<subscribe> <cancel>" in two words
+_SETTINGS_WORDS = grammar_words("settings")
 
-_DAY_OFFSETS = {"today": 0, "오늘": 0, "yesterday": 1, "어제": 1, "그제": 2, "그저께": 2}
-_LATEST_WORDS = {"latest", "최신", "최근"}
+_DAY_OFFSETS = {**dict.fromkeys(grammar_words("today"), 0), **dict.fromkeys(grammar_words("yesterday"), 1),
+                **dict.fromkeys(grammar_words("two_days_ago"), 2)}
+_LATEST_WORDS = grammar_words("latest")
 _SEPARATORS = re.compile(r"[\s,;、]+")
 _DATEISH = re.compile(r"[0-9][0-9./\-]*")
 _DATE_SEP = re.compile(r"([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})")
@@ -103,7 +110,7 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
     if word in _CATEGORIES_WORDS:
         return DigestQuery("categories")
     if word in _SUBSCRIBE_WORDS:
-        if rest and word == "구독" and strip_punct(rest[0]) in _UNSUBSCRIBE_SECOND:
+        if rest and strip_punct(rest[0]) in _UNSUBSCRIBE_SECOND:
             return DigestQuery("unsubscribe", args=_plain_args(rest[1:]))
         return parse_subscribe(rest, taxonomy, language)
     if word in _UNSUBSCRIBE_WORDS:
@@ -151,7 +158,7 @@ def _is_dateish(token: str) -> bool:
 
 
 def parse_day(text: str, today: date, language: str = "en") -> tuple[date | None, str]:
-    """One date word (``YYYY-MM-DD``, ``today``, ``어제``...) -> ``(day, "")``, or ``(None, message)``
+    """One date word (``YYYY-MM-DD``, ``today``, ``yesterday``...) -> ``(day, "")``, or ``(None, message)``
     when it is malformed, in the future or too early; a "latest" word gives ``(None, "")``."""
     day, error = _parse_day(text.strip(), today, language)
     return day, (error.message if error else "")

@@ -13,6 +13,7 @@ from digest.classify.taxonomy import Taxonomy
 from digest.models import DigestQuery
 from digest.query.words import (
     error_query,
+    grammar_words,
     language_word,
     max_words,
     plain_words,
@@ -23,7 +24,7 @@ from digest.query.words import (
 )
 
 LANGUAGES = ("en", "ko")
-_ALL_WORDS = {"all", "전체", "모두"}
+_ALL_WORDS = grammar_words("all")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _ZONE_SHAPE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+){0,3}")
 _LANGUAGE_SHAPE = re.compile(r"[a-z]{2}(?:[-_][a-z]{2})?", re.IGNORECASE)

@@ -1,4 +1,4 @@
-"""What every part of the ``/digest`` grammar shares: its messages (en, ko), cleaning typed text,
+"""What every part of the ``/digest`` grammar shares: its error replies (catalog keys ``q_*``), cleaning typed text,
 and matching words against the taxonomy. Split from the grammar so that ``parse`` and ``subscribe``
 use one copy without importing each other."""
 
@@ -9,79 +9,28 @@ import unicodedata
 
 from digest.classify.taxonomy import Category, Taxonomy, normalize
 from digest.models import DigestQuery
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "unknown_category": 'Unknown category "{name}". Did you mean "{suggestion}"? '
-                            "Try /digest categories.",
-        "unknown_category_plain": 'Unknown category "{name}". Try /digest categories to see them all.',
-        "bad_date": '"{token}" is not a valid date: use YYYY-MM-DD, today or yesterday.',
-        "future": "{day} is in the future: the latest digest is for today or earlier.",
-        "too_early": "{day} is too early: digests start on {earliest}.",
-        "two_dates": 'Give one date at most (got "{a}" and "{b}"), e.g. /digest LLM 2024-11-24.',
-        "two_categories": 'Ask for one category at a time (got "{a}" and "{b}"), '
-                          "e.g. /digest LLM 2024-11-24.",
-        "too_long": "That request is too long. Try /digest help.",
-        "subscribe_usage": "Usage: /digest subscribe HH:MM Area/City [ko|en] [categories...], "
-                           "e.g. /digest subscribe 09:00 Asia/Seoul ko LLM Computer Vision.",
-        "bad_time": '"{token}" is not a time: use 24-hour HH:MM, e.g. 09:00 or 18:30.',
-        "missing_zone": "Add a time zone after the time, e.g. /digest subscribe {time} Asia/Seoul.",
-        "bad_zone": 'Unknown time zone "{token}": use an IANA name such as Asia/Seoul, '
-                    "Europe/London or UTC.",
-        "bad_zone_suggest": 'Unknown time zone "{token}". Did you mean "{suggestion}"?',
-        "bad_language": '"{token}" is not a supported language: use ko or en.',
-        "internal": "Sorry, I could not read that. Try /digest help.",
-    },
-    "ko": {
-        "unknown_category": '알 수 없는 카테고리 "{name}"입니다. "{suggestion}"을(를) 찾으셨나요? '
-                            "/digest categories 로 목록을 볼 수 있습니다.",
-        "unknown_category_plain": '알 수 없는 카테고리 "{name}"입니다. '
-                                  "/digest categories 로 전체 목록을 볼 수 있습니다.",
-        "bad_date": '"{token}"은(는) 올바른 날짜가 아닙니다: YYYY-MM-DD, today(오늘) 또는 '
-                    "yesterday(어제)를 사용하세요.",
-        "future": "{day}은(는) 미래의 날짜입니다: 다이제스트는 오늘 또는 그 이전 날짜만 있습니다.",
-        "too_early": "{day}은(는) 너무 이른 날짜입니다: 다이제스트는 {earliest}부터 있습니다.",
-        "two_dates": '날짜는 하나만 입력하세요 ("{a}", "{b}"). 예: /digest LLM 2024-11-24',
-        "two_categories": '카테고리는 한 번에 하나만 입력하세요 ("{a}", "{b}"). 예: /digest LLM 2024-11-24',
-        "too_long": "요청이 너무 깁니다. /digest help 를 참고하세요.",
-        "subscribe_usage": "사용법: /digest subscribe HH:MM 지역/도시 [ko|en] [카테고리...] "
-                           "예: /digest subscribe 09:00 Asia/Seoul ko LLM 컴퓨터 비전",
-        "bad_time": '"{token}"은(는) 올바른 시각이 아닙니다: 24시간제 HH:MM을 사용하세요 (예: 09:00, 18:30).',
-        "missing_zone": "시각 뒤에 시간대를 입력하세요. 예: /digest subscribe {time} Asia/Seoul",
-        "bad_zone": '알 수 없는 시간대 "{token}"입니다: Asia/Seoul, Europe/London, UTC 같은 '
-                    "IANA 이름을 사용하세요.",
-        "bad_zone_suggest": '알 수 없는 시간대 "{token}"입니다. "{suggestion}"을(를) 찾으셨나요?',
-        "bad_language": '"{token}"은(는) 지원하지 않는 언어입니다: ko 또는 en을 사용하세요.',
-        "internal": "요청을 이해하지 못했습니다. /digest help 를 참고하세요.",
-    },
-}
-
-_LANGUAGE_WORDS = {
-    "en": "en", "eng": "en", "english": "en", "영어": "en",
-    "ko": "ko", "kr": "ko", "kor": "ko", "korean": "ko", "한국어": "ko", "한글": "ko",
-}
-
-
-def language_code(language: str | None) -> str:
-    """``"ko"``, ``"ko-KR"``, ``"Korean"``, ``"한국어"`` -> ``"ko"``; anything unknown -> ``"en"``."""
-    return language_word(language or "") or "en"
-
+from digest.text import CATALOGS, t
 
 def language_word(token: str) -> str | None:
+    """A language named in a command (``ko``, ``korean``, ``english``, or the Korean words for them) -> its code, or None.
+    Words of every catalog count: a Korean reader may type ``en`` and an English one the Korean word for Korean."""
     key = normalize(token)
-    if key in _LANGUAGE_WORDS:
-        return _LANGUAGE_WORDS[key]
     head = key.split(" ", 1)[0]  # "ko kr" (from ko-KR / ko_KR after normalize)
-    return _LANGUAGE_WORDS.get(head) if head in ("en", "ko") else None
+    for code in CATALOGS:
+        words = {w for catalog in CATALOGS.values() for w in catalog[f"words_{code}"]}
+        if key in words or (head == code and head in words):
+            return code
+    return None
 
 
-def message(language: str, key: str, **fields: object) -> str:
-    table = MESSAGES.get(language_code(language), MESSAGES["en"])
-    return table.get(key, MESSAGES["en"][key]).format(**fields)
+def grammar_words(name: str) -> frozenset[str]:
+    """The command words ``words_<name>`` of every catalog: a reader may type any language's."""
+    return frozenset(w for catalog in CATALOGS.values() for w in catalog[f"words_{name}"])
 
 
 def error_query(language: str, key: str, **fields: object) -> DigestQuery:
-    return DigestQuery("error", message=message(language, key, **fields))
+    """A grammar error in the reader's language (catalog key ``q_<key>``)."""
+    return DigestQuery("error", message=t(language, f"q_{key}", **fields))
 
 
 def show(text: str, limit: int = 40) -> str:
@@ -90,7 +39,9 @@ def show(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_KOREAN_DATE = re.compile(r"([0-9]{4})\s*년\s*([0-9]{1,2})\s*월\s*([0-9]{1,2})\s*일?")
+# a date written with a catalog's year/month/day markers
+_WORDED_DATES = [re.compile(rf"([0-9]{{4}})\s*{y}\s*([0-9]{{1,2}})\s*{m}\s*([0-9]{{1,2}})\s*{d}?")
+                 for y, m, d in (c["words_date_units"] for c in CATALOGS.values() if c["words_date_units"])]
 
 
 def clean(text: str) -> str:
@@ -106,7 +57,9 @@ def clean(text: str) -> str:
         else:
             out.append(ch)
     text = "".join(out)
-    return _KOREAN_DATE.sub(lambda m: f"{m[1]}-{m[2]}-{m[3]}", text)
+    for pattern in _WORDED_DATES:
+        text = pattern.sub(lambda m: f"{m[1]}-{m[2]}-{m[3]}", text)
+    return text
 
 
 def strip_punct(token: str) -> str:

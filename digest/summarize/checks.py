@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from digest.glossary import DANGLING_CONJUNCTIONS_KO, DANGLING_PARTICLES_KO, REFUSAL_ANY_KO, REFUSAL_START_KO
 from digest.summarize.grounding import GROUNDED_MIN, grounding
 from digest.summarize.replies import (MAX_REPLY_CHARS, MIN_REPLY_CHARS, Parsed, UnusableReply, clean_reply,
                                       from_json, one_line, parse_summary, reply_json)
@@ -92,16 +93,16 @@ def obeyed_injection(reply: str, papers) -> str | None:
 
 # --- the check -----------------------------------------------------------------------------------
 _REFUSAL = re.compile(r"^\W*(?:i'?m sorry|i am sorry|sorry|i can(?:no|')?t|i cannot|i won'?t|"
-                      r"i am unable|i'm unable|as an ai|unfortunately,? i|죄송|申し訳|抱歉|"
-                      r"(?:요청|이 요청)[^.\n]{0,30}(?:수 없|어렵))", re.I)
+                      r"i am unable|i'm unable|as an ai|unfortunately,? i|申し訳|抱歉|"
+                      + REFUSAL_START_KO + ")", re.I)
 _REFUSAL_ANY = re.compile(r"(?:can(?:no|')?t|cannot|unable to|won'?t) (?:help|assist|comply|provide|do that)"
-                          r"|도와(?:드릴|줄) 수 없|제공할 수 없|응할 수 없", re.I)
+                          r"|" + REFUSAL_ANY_KO, re.I)
 # Endings no finished sentence has: a comma or an opening bracket, an English article or
 # conjunction, a Korean conjunction or object/adverbial particle. (Particles that also end
-# common nouns — 가 in 평가, 과 in 결과, 의 in 정의, 로 in 경로 — are left out on purpose.)
+# common nouns, such as the subject and genitive markers, are left out on purpose: see the glossary.)
 _DANGLING = re.compile(r"(?:[,;(\[{/–—]|(?<![-–—])-|\b(?:and|or|the|a|an|of|to|with|for|in|on|by|that|which|"
-                       r"but|because|while|such as)|(?:^|\s)(?:및|또는|그리고|그러나|하지만|그래서)|"
-                       r"[가-힣](?:를|을|에서|으로|하며|하고|하여|이며|에게))$", re.I)
+                       r"but|because|while|such as)|(?:^|\s)(?:" + DANGLING_CONJUNCTIONS_KO + ")|"
+                       r"[\uac00-\ud7a3](?:" + DANGLING_PARTICLES_KO + "))$", re.I)
 
 
 def looks_cut_off(text: str) -> bool:

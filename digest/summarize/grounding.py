@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from digest.glossary import RENDERINGS_KO
+from digest.glossary import LOANWORD_PARTICLES_KO, RENDERINGS_KO
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-–][A-Za-z0-9]+)*(?:\$?\\times\$?[A-Za-z]+)?|\d+(?:\.\d+)?[A-Za-z%]*")
 _WORDISH = re.compile(r"[A-Za-z0-9]+")
@@ -88,14 +88,13 @@ def _reply_tokens(text: str) -> set[str]:
     return out
 
 
-# Korean writes many English terms as loanwords (벤치마크 = benchmark, 팬텀 = Phantom). Both sides
+# Korean writes many English terms as loanwords (the Korean spelling of benchmark, Phantom). Both sides
 # are reduced to a skeleton of consonant classes (vowels, h, w, y, r and l dropped; voiced and
 # unvoiced stops merged), and a Hangul word matches an English title word with the same skeleton.
 _INITIAL = ["K", "K", "N", "T", "T", "", "M", "P", "P", "S", "S", "", "S", "S", "S", "K", "T", "P", ""]
 _FINAL = ["", "K", "K", "KS", "N", "NS", "N", "T", "", "K", "M", "P", "S", "T", "P", "", "M", "P",
           "PS", "S", "S", "N", "S", "S", "K", "T", "P", ""]
-_PARTICLES = ("으로", "에서", "이라는", "라는", "에게", "까지", "부터", "처럼", "보다", "이며", "이고",
-              "은", "는", "이", "가", "을", "를", "의", "에", "와", "과", "로", "도", "만", "적", "인")
+_PARTICLES = LOANWORD_PARTICLES_KO
 _EN_RULES = [("sch", "S"), ("tch", "S"), ("ch", "S"), ("sh", "S"), ("ph", "P"), ("th", "T"), ("gh", ""),
              ("ck", "K"), ("qu", "K"), ("ng", "N"), ("x", "KS"), ("ce", "S"), ("ci", "S"), ("cy", "S")]
 _EN_LETTER = {"b": "P", "p": "P", "f": "P", "v": "P", "d": "T", "t": "T", "g": "K", "k": "K", "c": "K",
@@ -133,7 +132,7 @@ def _hangul_skeleton(word: str) -> str:
 def hangul_skeletons(text: str) -> set[str]:
     """Skeletons of the Hangul words of ``text``, with and without a trailing particle."""
     out = set()
-    for word in re.findall(r"[가-힣]{2,}", text):
+    for word in re.findall(r"[\uac00-\ud7a3]{2,}", text):
         out.add(_hangul_skeleton(word))
         for p in _PARTICLES:
             if word.endswith(p) and len(word) - len(p) >= 2:
@@ -197,7 +196,7 @@ def grounding(reply: str, papers) -> Grounding:
     common to most AI titles, :data:`GENERIC`, 0.25; function words nothing), the name-like
     tokens of its abstract (2), the numbers of its title (1). A term counts when the reply has
     it in English, or in Korean: a :data:`RENDERINGS_KO` rendering or the same word written in Hangul
-    (:func:`_loanword`, 벤치마크 = benchmark). A reply is
+    (:func:`_loanword`, e.g. the Korean spelling of benchmark). A reply is
     about the papers when one paper's evidence reaches :data:`GROUNDED_MIN`, and it shows strong
     evidence of another paper when it quotes an English title-like phrase (six or more words in
     Title Case, or ``Name: words``) that shares under half its words with every given title.
@@ -214,7 +213,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
 
 def _title_like(span: str) -> bool:
     words = _WORD.findall(span)
-    if re.search(r"[가-힣]", span) or len(words) < 4:
+    if re.search(r"[\uac00-\ud7a3]", span) or len(words) < 4:
         return False
     long_words = [w for w in words if len(w) > 3] or words
     capital = sum(w[0].isupper() for w in long_words) / len(long_words) >= 0.6

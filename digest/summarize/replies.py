@@ -1,7 +1,7 @@
 """Reading a model's synthesis the way real models write it: its five parts, whatever their shape.
 
 Real models do not follow a format to the letter (see ``../shared/data/llm_replies_real_dev.json``:
-numbered parts, ``1단계:`` steps, ``###`` or bold headings, a "요약 보고서:" preamble, titles
+numbered parts, "step 1:" steps (also in Korean), ``###`` or bold headings, a "Summary report:" preamble, titles
 translated into Korean or shortened to the method's name). :func:`parse_summary` finds the five
 parts whatever their shape and :func:`normalise` renders them in the digest's own five-part
 Markdown; a reply whose parts cannot be recognised is kept as one block. The model's own sources
@@ -18,6 +18,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from digest.glossary import (CONCLUSION_WORDS_KO, FINAL_WORDS_KO, PART_WORDS_KO, SOURCES_LINE_KO, STEP_SUFFIX_KO,
+                             STEP_WORDS_KO, SUMMARY_WORD_KO)
 
 MAX_REPLY_CHARS = 12_000   # real Korean syntheses of up to 5 papers: 650-1,914 characters
 MIN_REPLY_CHARS = 40
@@ -35,12 +37,13 @@ class UnusableReply(ValueError):
 # --- shape -------------------------------------------------------------------------------------
 _FENCE = re.compile(r"^```[\w-]*\s*\n(.*?)\n?```\s*$", re.S)
 _NUMBERED = re.compile(
-    r"^(?P<indent>[ \t]{0,2})(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:(?:step|part|단계|파트)[ \t]*)?"
-    r"(?P<n>[1-5])[ \t]*(?:[.)．:]|단계[ \t]*[:.)]?|\.?[ \t]*단계)(?!\d)[ \t]*(?P<rest>.*)$", re.I)
+    r"^(?P<indent>[ \t]{0,2})(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:(?:step|part|" + STEP_WORDS_KO + r")[ \t]*)?"
+    r"(?P<n>[1-5])[ \t]*(?:[.)．:]|" + STEP_SUFFIX_KO + r"[ \t]*[:.)]?|\.?[ \t]*" + STEP_SUFFIX_KO
+    + r")(?!\d)[ \t]*(?P<rest>.*)$", re.I)
 _MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(?P<rest>.+?)[ \t#]*$")
 _BOLD_LINE = re.compile(r"^[ \t]{0,3}(?:\*\*|__)(?P<rest>[^*_]{2,80}?)(?:\*\*|__)[ \t]*:?[ \t]*$")
 _COLON_LINE = re.compile(r"^[ \t]{0,3}(?P<rest>[^\s:*#\-][^:\n]{1,50}):[ \t]*$")
-_SOURCES = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:출처|참고\s*문헌|참고\s*자료|참조|"
+_SOURCES = re.compile(r"^[ \t]*(?:#{1,6}[ \t]*)?(?:\*\*|__)?[ \t]*(?:" + SOURCES_LINE_KO + "|"
                       r"sources?|references?|bibliography|links?)[ \t]*(?:\*\*|__)?[ \t]*:?[ \t]*"
                       r"(?:\*\*|__)?[ \t]*$", re.I)
 _RULE_END = re.compile(r"(?:\n[ \t]*(?:-{3,}|\*{3,}|_{3,})[ \t]*)+$")
@@ -48,24 +51,26 @@ _URL = re.compile(r"https?://\S+")
 _LINK_ITEM = re.compile(r"^\s*(?:[-*•]|\d+[.)])?\s*[^\n]{0,300}?\(?<?https?://\S+\s*$")
 
 # Words that name each of the five parts, in the languages the replies come in.
-PART_WORDS: tuple[tuple[str, ...], ...] = (
-    ("주제", "테마", "theme", "topic", "핵심 내용", "개요", "overview", "제목"),
-    ("키워드", "트렌드", "패턴", "동향", "경향", "keyword", "trend", "pattern"),
-    ("사건", "이벤트", "발견", "정보", "finding", "result", "event", "논문별", "각 논문", "요약"),
-    ("영향", "impact", "implication", "effect", "응용"),
-    ("결론", "전망", "미래", "향후", "종합", "outlook", "conclusion", "synthesis", "future"),
-)
+PART_WORDS: tuple[tuple[str, ...], ...] = tuple(ko + en for ko, en in zip(PART_WORDS_KO, (
+    ("theme", "topic", "overview"),
+    ("keyword", "trend", "pattern"),
+    ("finding", "result", "event"),
+    ("impact", "implication", "effect"),
+    ("outlook", "conclusion", "synthesis", "future"),
+)))
 
 
 def part_of(label: str) -> int | None:
     """Which of the five parts a heading names (1-5), by its words; None if it names none.
 
-    A heading that names two parts is read by the later part's own word: a conclusion ("종합
-    요약", "결론") is part 5 and an impact ("사건이 미치는 영향") part 4 whatever else they name;
-    otherwise the earliest-listed part wins ("주요 주제 및 동향" is part 1).
+    A heading that names two parts is read by the later part's own word: a conclusion ("overall
+    summary", "conclusion") is part 5 and an impact ("the impact of the events") part 4 whatever else
+    they name; otherwise the earliest-listed part wins ("main themes and trends" is part 1). The
+    Korean words are the glossary's (``PART_WORDS_KO`` ...).
     """
     low = label.casefold()
-    if re.search(r"(?:최종|종합|통합|final|overall)\s*(?:요약|summary)|결론|conclusion|outlook|전망", low):
+    if re.search(rf"(?:{FINAL_WORDS_KO}|final|overall)\s*(?:{SUMMARY_WORD_KO}|summary)|{CONCLUSION_WORDS_KO}"
+                 r"|conclusion|outlook", low):
         return 5
     for i in (4, 1, 2, 3, 5):
         if any(w in low for w in PART_WORDS[i - 1]):
@@ -97,7 +102,7 @@ def clean_reply(text: str) -> str:
 
 
 def strip_sources(text: str) -> str:
-    """Drop a trailing "Sources:"/"출처:" list (a heading, then only links, titles or bullets)."""
+    """Drop a trailing "Sources:" list (or its Korean heading) (a heading, then only links, titles or bullets)."""
     lines = text.split("\n")
     for i in range(len(lines) - 1, -1, -1):
         if _SOURCES.match(lines[i]):
@@ -128,10 +133,10 @@ def parse_summary(text: str) -> Parsed:
     """Find the five parts of ``text`` (already :func:`clean_reply`-ed), whatever their shape.
 
     Two readings are tried. *Numbered*: top-level lines numbered 1..5 in order (``1.``, ``1)``,
-    ``1단계:``, ``### 1.``, ``**1. …**``) whose labels mostly name the part of their number,
+    ``Step 1:``, ``### 1.``, ``**1. …**``) whose labels mostly name the part of their number,
     or that are numbered steps. *Named*: headings without numbers (``###``, a bold line, a short
     line ending in a colon) whose words name the five parts (:data:`PART_WORDS`), in order.
-    Anything before the first part (a "요약 보고서:" preamble, a report title) is dropped;
+    Anything before the first part (a "Summary report:" preamble, a report title) is dropped;
     anything after the fifth part stays in part 5.
     """
     lines = text.split("\n")
@@ -150,7 +155,7 @@ def parse_summary(text: str) -> Parsed:
             if part is not None and len(label) <= 60:
                 named.append((i, part, label, inline))
     seq = _in_order(numbered, by_number=True)
-    steps = any(re.search(r"단계|step", lines[i], re.I) for i, *_ in seq)
+    steps = any(re.search(STEP_SUFFIX_KO + r"|step", lines[i], re.I) for i, *_ in seq)
     agree = sum(part_of(label) == n for _, n, label, _ in seq)
     found = [n for _, n, _, _ in seq]
     candidates = []

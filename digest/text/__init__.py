@@ -1,7 +1,7 @@
 """One catalog for every user-facing string, looked up one way: ``t(language, key, **fields)``.
 
 Each language the bot speaks without an LLM has a module here (``en.py``, ``ko.py``) with the
-same keys and placeholders. Everything else — "ko-KR", "ko_KR", "Korean", "한국어" — goes
+same keys and placeholders. Everything else — "ko-KR", "ko_KR", "Korean", or the Korean name — goes
 through :func:`language_code`, the one fallback rule: a known code, region dropped, or a known
 language name; otherwise English. An LLM can still *write* in any language (``language_name``
 gives the prompt its name); only the fixed chrome falls back to English.
@@ -22,7 +22,7 @@ LANGUAGE_NAMES = {"ko": "Korean", "en": "English", "ja": "Japanese", "zh": "Chin
 
 
 def language_code(language: str | None) -> str:
-    """The catalog for ``language``: ``"ko"``, ``"ko-KR"``, ``"Korean"``, ``"한국어"`` -> ``"ko"``;
+    """The catalog for ``language``: ``"ko"``, ``"ko-KR"``, ``"Korean"`` (or a name in ``NAMES``) -> ``"ko"``;
     anything without a catalog -> ``"en"``."""
     key = " ".join((language or "").strip().casefold().replace("_", "-").split())
     if key in CATALOGS:
@@ -48,6 +48,11 @@ def t(language: str | None, key: str, **fields: object) -> str:
     """The string ``key`` in ``language``, with ``fields`` filled in."""
     value = strings(language)[key]
     return str(value).format(**fields) if fields else str(value)
+
+
+def papers(language: str | None, n: int) -> str:
+    """"1 paper" / "{n} papers" in ``language``: the one plural rule every surface uses."""
+    return t(language, "papers_one") if n == 1 else t(language, "papers_n", n=n)
 
 
 def language_name(code: str) -> str:

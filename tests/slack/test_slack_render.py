@@ -159,8 +159,8 @@ def test_notification_text_is_escaped():
 
 
 def test_hints_show_a_placeholder_not_markup():
-    from bot.slack.strings import ui
+    from digest.text import t
 
     for lang, word in (("en", "category"), ("ko", "분야")):
-        hint = ui(lang, "hint", day="2024-11-22")
+        hint = t(lang, "slack_hint", day="2024-11-22")
         assert f"&lt;{word}&gt;" in hint and "<" not in hint

@@ -179,9 +179,9 @@ async def test_an_answer_that_cannot_be_posted_gets_an_apology(slack, fake, bot,
 
 
 def test_the_apology_speaks_korean():
-    from bot.slack.strings import ui
+    from digest.text import t
 
-    assert "다시 질문해 주세요" in ui("ko", "post_failed")
+    assert "다시 질문해 주세요" in t("ko", "slack_post_failed")
 
 
 async def test_a_bare_mention_gets_the_engines_answer_as_on_discord(slack, fake, bot, digest):
