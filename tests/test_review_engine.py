@@ -1,0 +1,57 @@
+"""Defects found by an adversarial review of the engine (one test per defect, each failing
+before its fix). Real SQLite files, the real openai SDK against the loopback stub."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.cli import main
+from digest.present import links
+try:
+    from openai_stub import PROXY_VARS, TEST_KEY, OpenAIStub
+except ImportError:  # run from the repository root as a package
+    from tests.openai_stub import PROXY_VARS, TEST_KEY, OpenAIStub
+
+DAY = "2024-11-22"
+
+
+@pytest.fixture
+def llm_env(monkeypatch):
+    """A stub LLM server and the environment that points the CLI at it."""
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    with OpenAIStub() as stub:
+        monkeypatch.setenv("OPENAI_API_KEY", TEST_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", stub.base_url)
+        monkeypatch.setenv("DIGEST_MODEL", "stub-model")
+        monkeypatch.setenv("DIGEST_LLM_MAX_RETRIES", "0")
+        yield stub
+
+
+# --- a read-only database with an LLM key: ask still answers ------------------------------------
+def test_ask_with_an_llm_key_on_a_read_only_database_answers(fixtures, llm_env, monkeypatch, capsys):
+    """Reads work on a read-only database (issue 11 row 10) — also with a key set: the LLM's
+    usage row and cache entry cannot be saved, which must not throw the paid answer away."""
+    monkeypatch.setenv("DIGEST_LANGUAGE", "en")
+    assert main(["build", "--date", DAY, "--classifier", "keyword",
+                 "--source", str(fixtures / "engine/hf_day.json")]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("digest.store.writable", lambda path: False)  # opened ?mode=ro
+    calls = llm_env.calls
+    assert main(["ask", "--date", DAY, "Which paper is about prompt injection?"]) == 0
+    out, err = capsys.readouterr()
+    assert llm_env.calls == calls + 1  # the model was asked ...
+    assert "read-only" not in err and "arXiv:" in out  # ... and its answer shown
+    assert "Search result, not an AI answer" not in out
+
+
+# --- the link policy and the WHATWG URL parser agree on the host --------------------------------
+@pytest.mark.parametrize("url", ["https://evil.example\\@arxiv.org/abs/2411.10442",
+                                 "https://evil.example\\\\@huggingface.co/papers/1"])
+def test_a_backslash_before_userinfo_does_not_pass_for_a_paper_site(url):
+    """Browsers read ``\\`` as ``/`` in http(s) URLs, so ``https://evil.example\\@arxiv.org/``
+    opens evil.example; Python's urlsplit says arxiv.org. The label must not pass as trusted."""
+    link = links.judge("arxiv.org/abs/2411.10442", url)
+    assert not link.trusted
+    assert link.host == "evil.example"
+    assert "evil.example" in links.to_plain(f"[arxiv.org/abs/2411.10442]({url})")
