@@ -55,3 +55,26 @@ def test_a_backslash_before_userinfo_does_not_pass_for_a_paper_site(url):
     assert not link.trusted
     assert link.host == "evil.example"
     assert "evil.example" in links.to_plain(f"[arxiv.org/abs/2411.10442]({url})")
+
+
+# --- a Q&A refusal is not shown as the answer ----------------------------------------------------
+@pytest.mark.parametrize("refusal", ["I'm sorry, I can't help with that.",
+                                     "죄송하지만 그 요청은 도와드릴 수 없습니다."])
+def test_a_refusal_to_a_question_falls_back_to_the_search_result(fixtures, llm_env, monkeypatch,
+                                                                   capsys, refusal):
+    """Summaries reject a refusal (issue 10); a thread answer showed it as the answer, under
+    "Sources consulted". The user gets the search result instead, with the cause."""
+    try:
+        from openai_stub import Reply
+    except ImportError:
+        from tests.openai_stub import Reply
+
+    monkeypatch.setenv("DIGEST_LANGUAGE", "en")
+    assert main(["build", "--date", DAY, "--classifier", "keyword",
+                 "--source", str(fixtures / "engine/hf_day.json")]) == 0
+    capsys.readouterr()
+    llm_env.push(Reply(content=refusal))
+    assert main(["ask", "--date", DAY, "Which paper is about prompt injection?"]) == 0
+    out = capsys.readouterr().out
+    assert refusal not in out
+    assert "Search result, not an AI answer" in out and "refus" in out
