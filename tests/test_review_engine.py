@@ -8,9 +8,9 @@ import pytest
 from digest.cli import main
 from digest.present import links
 try:
-    from openai_stub import PROXY_VARS, TEST_KEY, OpenAIStub
+    from openai_stub import PROXY_VARS, TEST_KEY, OpenAIStub, Reply, llm_settings, store  # noqa: F401
 except ImportError:  # run from the repository root as a package
-    from tests.openai_stub import PROXY_VARS, TEST_KEY, OpenAIStub
+    from tests.openai_stub import PROXY_VARS, TEST_KEY, OpenAIStub, Reply, llm_settings, store  # noqa: F401
 
 DAY = "2024-11-22"
 
@@ -64,10 +64,6 @@ def test_a_refusal_to_a_question_falls_back_to_the_search_result(fixtures, llm_e
                                                                    capsys, refusal):
     """Summaries reject a refusal (issue 10); a thread answer showed it as the answer, under
     "Sources consulted". The user gets the search result instead, with the cause."""
-    try:
-        from openai_stub import Reply
-    except ImportError:
-        from tests.openai_stub import Reply
 
     monkeypatch.setenv("DIGEST_LANGUAGE", "en")
     assert main(["build", "--date", DAY, "--classifier", "keyword",
@@ -78,3 +74,26 @@ def test_a_refusal_to_a_question_falls_back_to_the_search_result(fixtures, llm_e
     out = capsys.readouterr().out
     assert refusal not in out
     assert "Search result, not an AI answer" in out and "refus" in out
+
+
+# --- a server's usage figures are data, not trusted numbers --------------------------------------
+@pytest.mark.parametrize("usage", [{"prompt_tokens": "lots", "completion_tokens": 5},
+                                   {"prompt_tokens": 10**30, "completion_tokens": 5},
+                                   {"prompt_tokens": 12, "completion_tokens": [1]},
+                                   {"prompt_tokens": -10**9, "completion_tokens": 5}])
+def test_odd_usage_figures_neither_crash_a_call_nor_refund_the_budget(usage, store, monkeypatch):
+    """A local server's ``usage`` is whatever it sends: a string or a 31-digit number escaped as
+    ValueError / OverflowError (a traceback, the whole build lost), a negative count lowered the
+    day's spend by a billion tokens (no budget any more). Each is counted as an estimate."""
+    from digest.llm.client import LLM
+
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    with OpenAIStub() as stub:
+        llm = LLM(llm_settings(stub, digest_daily_token_budget=100_000), store)
+        stub.push(Reply(content="A reply about Hymba.", usage={**usage, "total_tokens": 1}))
+        assert llm.complete(kind="summary", messages=[{"role": "user", "content": "hi"}]) \
+            == "A reply about Hymba."
+        llm.close()
+    assert 0 < llm.used_today() < 1_000
+    assert llm.budget_left() <= 100_000
