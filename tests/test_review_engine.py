@@ -97,3 +97,31 @@ def test_odd_usage_figures_neither_crash_a_call_nor_refund_the_budget(usage, sto
         llm.close()
     assert 0 < llm.used_today() < 1_000
     assert llm.budget_left() <= 100_000
+
+
+# --- credentials in OPENAI_BASE_URL stay out of the bot's INFO log -------------------------------
+def test_credentials_in_the_llm_url_are_not_logged_at_info(monkeypatch, store):
+    """A proxy or gateway URL with ``user:password@`` or ``?api-key=`` (Azure style) in
+    OPENAI_BASE_URL: the HTTP client logs every request's full URL at INFO, the bot's default
+    level (DIGEST_LOG_LEVEL=INFO), so the password went into the log on every LLM call."""
+    import io
+    import logging
+
+    from digest.llm.client import LLM
+    from digest.logs import configure
+
+    for name in PROXY_VARS:
+        monkeypatch.delenv(name, raising=False)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # as in the bot: configure() installs the handler
+    monkeypatch.setattr(root, "level", root.level)
+    stream = io.StringIO()
+    configure(logging.INFO, "text", stream)
+    with OpenAIStub() as stub:
+        url = stub.base_url.replace("http://", "http://admin:hunter2-pw@") + "?api-key=azure-s3cr3t-value"
+        llm = LLM(llm_settings(stub, openai_base_url=url), store)
+        llm.complete(kind="qa", messages=[{"role": "user", "content": "hi"}])
+        llm.close()
+    log = stream.getvalue()
+    assert "HTTP Request" in log  # the request line is still there ...
+    assert "hunter2-pw" not in log and "azure-s3cr3t-value" not in log  # ... without credentials
