@@ -125,3 +125,21 @@ def test_credentials_in_the_llm_url_are_not_logged_at_info(monkeypatch, store):
     log = stream.getvalue()
     assert "HTTP Request" in log  # the request line is still there ...
     assert "hunter2-pw" not in log and "azure-s3cr3t-value" not in log  # ... without credentials
+
+
+# --- a paper link pasted into a Korean question -------------------------------------------------
+@pytest.mark.parametrize("question", ["https://arxiv.org/abs/2411.90004 이 논문은 무엇을 제안하나요?",
+                                      "https://arxiv.org/pdf/2411.90004v2 이 논문은?",
+                                      "What does https://arxiv.org/abs/2411.90004 propose?"])
+def test_a_paper_link_in_a_question_finds_that_paper(fixtures, capsys, question):
+    """Pasting a paper's link is how people ask about it. In a Korean question the link's
+    pieces ("https", "arxiv.org", "abs") counted as names: the answer showed other papers
+    (whose abstracts contain "https") and not the one linked."""
+    assert main(["build", "--date", DAY, "--classifier", "keyword",
+                 "--source", str(fixtures / "engine/hf_day.json")]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--date", DAY, "--json", question]) == 0
+    import json
+
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["cited"] and answer["cited"][0]["arxiv_id"] == "2411.90004", answer
