@@ -143,3 +143,35 @@ def test_a_paper_link_in_a_question_finds_that_paper(fixtures, capsys, question)
 
     answer = json.loads(capsys.readouterr().out)
     assert answer["cited"] and answer["cited"][0]["arxiv_id"] == "2411.90004", answer
+
+
+# --- a feed's Retry-After is untrusted too --------------------------------------------------------
+@pytest.mark.parametrize("retry_after", ["-1", "nan"])
+def test_a_negative_or_nan_retry_after_is_a_source_error_not_a_crash(retry_after):
+    """A feed answering 503 with ``Retry-After: -1`` (or ``nan``) made the polite fetcher call
+    ``time.sleep(-1)``: a ValueError out of the source, past the "one source failed" handling."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from digest.errors import SourceError
+    from digest.sources.fetch import PoliteFetcher
+
+    class Busy(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(503)
+            self.send_header("Retry-After", retry_after)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Busy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        fetcher = PoliteFetcher("mailto:test@example.org", timeout=5, retries=1)
+        with pytest.raises(SourceError, match="HTTP 503"):
+            fetcher.get(f"http://127.0.0.1:{server.server_port}/feed")
+    finally:
+        server.shutdown()
+        server.server_close()
