@@ -55,6 +55,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(obj, ensure_ascii=False, default=str)
 
 
+# Credentials inside URLs: ``scheme://user:password@`` and secret-looking query values.
+_URL_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@]+@")
+_URL_SECRET = re.compile(r"([?&][^=&\s]*(?:key|token|secret|sig|password|auth)[^=&\s]*=)[^&\s\"']+",
+                         re.IGNORECASE)
+
+
+class UrlSecrets(logging.Filter):
+    """Masks credentials in URLs of every record: the HTTP client logs each request's full URL
+    at INFO, and OPENAI_BASE_URL may carry ``user:password@`` (a gateway) or an ``api-key``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = _URL_SECRET.sub(r"\1***", _URL_USERINFO.sub(r"\1***@", message))
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
 def configure(level: int, fmt: str = "text", stream=None) -> None:
     """One root handler writing ``fmt`` (text or json) at ``level``; like ``basicConfig``, no
     handler is added where someone else (a test runner, an embedding app) installed one."""
@@ -65,5 +83,6 @@ def configure(level: int, fmt: str = "text", stream=None) -> None:
         handler = logging.StreamHandler(stream)
         handler.digest_handler = True
         handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+        handler.addFilter(UrlSecrets())
         root.addHandler(handler)
     root.setLevel(level)

@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 
 INJECTION = re.compile(
-    r"(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+|these\s+)?"
+    r"(?:ignore|disregard|forget|override|bypass)\s+(?:(?:all|any)\s+(?:of\s+)?)?"
+    r"(?:the\s+|your\s+|my\s+|these\s+|those\s+)?"
     r"(?:previous\s+|prior\s+|above\s+|earlier\s+|preceding\s+|system\s+|original\s+)?"
     r"(?:instructions?|prompts?|rules|directions|guidelines|context)"
+    r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|everything\s+|anything\s+)?(?:the\s+)?"
+    r"(?:above(?=\s*(?:[.,;:!]|and\b|$))|(?:you\s+(?:were|have\s+been)\s+told|said\s+(?:above|before))\b)"
     r"|(?:reveal|show|print|repeat|output|tell\s+me)\s+(?:me\s+)?(?:your|the)\s+"
     r"(?:system\s+)?(?:prompt|instructions)"
     r"|\byou\s+are\s+now\s+(?:an?\s+|in\s+)?(?:unrestricted|unfiltered|dan|jailbroken|developer\s+mode)\b"
@@ -30,8 +33,9 @@ INJECTION = re.compile(
     r"|(?:지시|지침|명령|규칙)\S*\s*(?:를|을)?\s*무시|시스템\s*프롬프트\S*\s*(?:를|을)?\s*(?:보여|출력|알려|공개)|너는\s*이제|지금부터\s*너는",
     re.IGNORECASE)
 
-# C0 controls but tab and newline, DEL, C1 controls, and the Unicode bidi overrides.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls but tab and newline, DEL, C1 controls, the Unicode bidi overrides, and invisible
+# characters that split words ("ignore\u200b all previous instructions" must still be seen).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SENTENCE = re.compile(r"(?<=[.!?。])\s+|\n{2,}")

@@ -8,6 +8,8 @@ import re
 
 from digest.ask.guards import QUOTED
 from digest.glossary import CITATION_WORDS_KO, SOURCES_HEADING_KO
+from digest.summarize.checks import declines
+from digest.summarize.replies import UnusableReply
 
 CITATION = re.compile(r"\[\s*(\d{1,3}(?:\s*(?:[,;–-]|and)\s*\d{1,3})*)\s*\]")
 _NAMED_CITATION = re.compile(
@@ -93,6 +95,8 @@ def fix_citations(text: str, count: int, titles: list[str] | None = None) -> tup
 
 
 def check_reply(text: str, count: int) -> None:
+    if declines(text):  # shown as an answer it would read as the bot's own refusal
+        raise UnusableReply(f"refusal: {' '.join(text.split())[:80]!r}", cause="refusal")
     body, _ = fix_citations(text, count)
     if len(re.sub(r"\W", "", body)) < 2:
         raise ValueError("the reply is empty once invalid citations are removed")

@@ -165,8 +165,10 @@ class QAService:
         papers = self.store.get_papers(ranked)
         labels = self.retriever.labels(ranked, None if archive else day)
         query = query_stems(terms)
-        hits = [Hit(papers[a], scores[a], self._sentences(papers[a], terms), *labels.get(a, (day, None)),
-                    coverage=coverage(query, papers[a]))
+        asked = {n for n in terms.names if ARXIV_ID.fullmatch(n)}  # by id: shown even if no word matched
+        hits = [Hit(papers[a], scores[a], self._sentences(papers[a], terms)
+                    or (tuple(split_sentences(papers[a].abstract)[:1]) if a in asked else ()),
+                    *labels.get(a, (day, None)), coverage=coverage(query, papers[a]))
                 for a in ranked if a in papers]
         return Retrieval(hits=hits, archive=archive, terms=terms)
 

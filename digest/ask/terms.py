@@ -16,6 +16,9 @@ from digest.ask.language import HAN, HANGUL, HANGUL_WORD, KANA, LATIN_WORD
 from digest.glossary import QUERY_TERMS_KO, QUESTION_PARTICLES_KO, RESEARCH_WORDS_KO
 from digest.models import Paper
 
+# A paper's link in a question stands for its id: "https", "arxiv.org" and "abs" are no query words.
+PAPER_LINK = re.compile(r"(?:https?://)?(?:www\.)?(?:arxiv\.org/(?:abs|pdf)|huggingface\.co/papers)/"
+                        r"(\d{4}\.\d{4,5})(?:v\d+)?(?:\.pdf)?/?", re.IGNORECASE)
 NAME_TOKEN = re.compile(r"[0-9A-Za-z\u00c0-\u024f][0-9A-Za-z\u00c0-\u024f.+\-]*[0-9A-Za-z\u00c0-\u024f+]"
                          r"|[A-Za-z]")
 KO_PARTICLES = QUESTION_PARTICLES_KO
@@ -118,6 +121,7 @@ class TermExtractor:
     def extract(self, text: str) -> Terms:
         """Query terms of a question: Latin content words, Korean words mapped to English,
         Hangul stems, and distinctive names."""
+        text = PAPER_LINK.sub(r"\1", text)
         lowered = text.lower()
         words: list[str] = []
         phrases: list[tuple[str, ...]] = []

@@ -292,12 +292,10 @@ class LLM:
         except (AttributeError, IndexError, TypeError):
             problem, cause = "malformed response (no choices)", "malformed reply"
         usage = getattr(response, "usage", None)
-        prompt = getattr(usage, "prompt_tokens", None)
-        completion = getattr(usage, "completion_tokens", None)
-        if prompt is None:  # servers that report no usage: count an estimate instead
-            prompt = sum(estimate_tokens(content_of(m)) for m in messages)
-        if completion is None:
-            completion = estimate_tokens(text)
+        # servers that report no usage, or figures that are no count: an estimate instead
+        prompt = _token_count(getattr(usage, "prompt_tokens", None),
+                              sum(estimate_tokens(content_of(m)) for m in messages))
+        completion = _token_count(getattr(usage, "completion_tokens", None), estimate_tokens(text))
         if problem is None and validate is not None:
             try:
                 validate(text)
@@ -384,6 +382,17 @@ class LLM:
             self.stats["completion_tokens"] += completion
             self.stats["failures"] += error is not None
         self.ledger.record(kind, prompt, completion, error)
+
+
+MAX_CALL_TOKENS = 100_000_000  # more than any real call; keeps a count inside SQLite's integers
+
+
+def _token_count(value: object, estimate: int) -> int:
+    """A server's usage figure as a token count, or ``estimate`` when it is none: missing, not a
+    number, negative (it would refund the day's budget) or beyond any real call."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= MAX_CALL_TOKENS:
+        return estimate
+    return int(value)
 
 
 def _one_line(text: str) -> str:

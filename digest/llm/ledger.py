@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 from datetime import datetime, timezone
+
+log = logging.getLogger(__name__)
 
 
 def cache_key_for(*parts: object) -> str:
@@ -52,6 +55,18 @@ class Ledger:
         self.reserved = 0
         with store.lock:
             self._record_hits = "cached" in store.db["llm_usage"].columns_dict
+        self._warned_readonly = False
+
+    def _read_only(self) -> bool:
+        """True on a read-only database (``digest ask`` on a read-only mount): the reply is still
+        used, only its cache entry and usage row cannot be kept (said once in the log)."""
+        if getattr(self.store, "writable", True):
+            return False
+        if not self._warned_readonly:
+            self._warned_readonly = True
+            log.warning("the database is read-only: LLM replies are not cached and their tokens "
+                        "are not counted in the daily budget")
+        return True
 
     # --- cache --------------------------------------------------------------------------------
     def full_key(self, cache_key: str | None) -> str | None:
@@ -67,12 +82,16 @@ class Ledger:
         return row[0] if row else None
 
     def put(self, key: str, kind: str, text: str) -> None:
+        if self._read_only():
+            return
         with self.store.transaction() as db:
             db["llm_cache"].upsert({"key": key, "kind": kind, "model": self.model,
                                     "response": text, "created_at": time.time()}, pk="key")
 
     def put_many(self, items: list[tuple[str, str]], kind: str) -> None:
         """Store many ``(cache_key, value)`` pairs (caller's keys) in one transaction."""
+        if self._read_only():
+            return
         now = time.time()
         rows = [{"key": self.full_key(k), "kind": kind, "model": self.model, "response": v,
                  "created_at": now} for k, v in items]
@@ -82,6 +101,8 @@ class Ledger:
     # --- usage --------------------------------------------------------------------------------
     def record(self, kind: str, prompt: int, completion: int, error: str | None) -> None:
         """One ``llm_usage`` row for a call (ok, or the one-line cause)."""
+        if self._read_only():
+            return
         with self.store.transaction() as db:
             db["llm_usage"].insert({"day": utc_day(), "ts": time.time(), "kind": kind,
                                     "model": self.model, "prompt_tokens": prompt,
@@ -90,7 +111,7 @@ class Ledger:
 
     def record_hit(self, kind: str) -> None:
         """A free row for a cache hit, where the store has the ``cached`` column."""
-        if not self._record_hits:
+        if not self._record_hits or self._read_only():
             return
         with self.store.transaction() as db:
             db["llm_usage"].insert({"day": utc_day(), "ts": time.time(), "kind": kind,

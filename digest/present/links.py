@@ -60,9 +60,12 @@ class Link:
 
 
 def host_of(url: str) -> str:
-    """The lower-case host of an http(s) ``url``; "" for any other scheme or a malformed one."""
+    """The lower-case host of an http(s) ``url``; "" for any other scheme or a malformed one.
+
+    Read as a browser does (WHATWG URL): in http(s) URLs a backslash is a path separator, so
+    ``https://evil.example\\@arxiv.org/`` opens evil.example (urlsplit alone says arxiv.org)."""
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url.strip().replace("\\", "/"))
         host = (parts.hostname or "").lower().rstrip(".")
     except ValueError:
         return ""

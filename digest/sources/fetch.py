@@ -121,7 +121,9 @@ def display_url(url: str) -> str:
 
 
 def _retry_after(value: str | None, default: float) -> float:
+    """Seconds to wait from a Retry-After header: 0-120, ``default`` for a date, nan or junk."""
     try:
-        return min(float(value), 120.0) if value else default
+        seconds = float(value) if value else default
     except ValueError:
         return default
+    return min(max(seconds, 0.0), 120.0) if seconds == seconds else default

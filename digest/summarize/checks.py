@@ -105,6 +105,13 @@ _DANGLING = re.compile(r"(?:[,;(\[{/–—]|(?<![-–—])-|\b(?:and|or|the|a|an
                        r"[\uac00-\ud7a3](?:" + DANGLING_PARTICLES_KO + "))$", re.I)
 
 
+def declines(text: str) -> bool:
+    """True for a short reply that declines the task outright ("I'm sorry, I can't help with
+    that", or its Korean equivalent). Narrower than the summary check: for a question, "I cannot
+    find this in the papers" is an honest answer, not a refusal."""
+    return len(text) < 600 and bool(_REFUSAL_ANY.search(text[:300]))
+
+
 def looks_cut_off(text: str) -> bool:
     """True when the reply stops mid-sentence (a dangling comma, conjunction or particle)."""
     last = text.rstrip().rstrip("*_`").rstrip()
