@@ -28,6 +28,10 @@ class SlackPoster:
         return await post_daily(self.client, self.service, self.ledger, self.state, channel,
                                 digest.day, digest.language, digest=digest)
 
+    async def week(self, channel: str, end: date, language: str, text: str, chart: bytes) -> PostRecord:
+        """The weekly post (``bot.core.weekly``): the week ending ``end``, once."""
+        return await post_week(self, channel, end, language, text, chart)
+
     async def note(self, channel: str, day: date, language: str, text: str) -> PostRecord:
         from slack_sdk.errors import SlackApiError
 
@@ -53,3 +57,41 @@ class SlackPoster:
                     (meta.get("event_payload") or {}).get("day") == day.isoformat():
                 return message["ts"]
         return ""
+
+
+WEEK_EVENT_TYPE = "weekly_digest"  # marker of a weekly post (persisted: never change it)
+
+
+async def post_week(poster: SlackPoster, channel: str, end: date, language: str, text: str,
+                    chart: bytes) -> PostRecord:
+    """The week ending ``end`` in ``channel`` once (``week_posts`` ledger, metadata marker).
+    Text only on Slack: the chart is on the web archive and in ``digest week --chart``."""
+    from slack_sdk.errors import SlackApiError
+
+    from digest.deliver.ledger import WEEK_POSTS
+
+    ledger = PostLedger(poster.service.store, WEEK_POSTS)
+
+    async def send() -> str:
+        resp = await poster.client.chat_postMessage(
+            channel=channel, text=text, unfurl_links=False,
+            metadata={"event_type": WEEK_EVENT_TYPE,
+                      "event_payload": {"end": end.isoformat(), "language": language}})
+        return resp["ts"]
+
+    async def find() -> str:
+        resp = await poster.client.conversations_history(channel=channel, include_all_metadata=True,
+                                                         limit=NOTE_HISTORY)
+        for message in resp.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == WEEK_EVENT_TYPE and \
+                    (meta.get("event_payload") or {}).get("end") == end.isoformat():
+                return message["ts"]
+        return ""
+
+    def failure(err: Exception) -> str | None:
+        return str(err.response.get("error") or "error") if isinstance(err, SlackApiError) else None
+
+    return await post_note(ledger, poster.platform, channel, end, language, find=find, send=send,
+                           failure=failure)
+

@@ -50,7 +50,8 @@ from digest.query.words import (
 log = logging.getLogger(__name__)
 
 KINDS = frozenset(
-    {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error"}
+    {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error",
+     "week"}
 )
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
@@ -62,6 +63,7 @@ _SUBSCRIBE_WORDS = {"subscribe", "sub", "구독"}
 _UNSUBSCRIBE_WORDS = {"unsubscribe", "unsub", "구독취소", "구독해지", "구독해제"}
 _UNSUBSCRIBE_SECOND = {"취소", "해지", "해제"}  # "구독 취소"
 _SETTINGS_WORDS = {"settings", "setting", "config", "status", "설정"}
+_WEEK_WORDS = {"week", "weekly", "주간", "이번주"}  # /digest week [DATE]: digest.week
 
 _DAY_OFFSETS = {"today": 0, "오늘": 0, "yesterday": 1, "어제": 1, "그제": 2, "그저께": 2}
 _LATEST_WORDS = {"latest", "최신", "최근"}
@@ -110,7 +112,19 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
         return DigestQuery("unsubscribe", args=_plain_args(rest))
     if word in _SETTINGS_WORDS:
         return DigestQuery("settings", args=_plain_args(rest))
+    if word in _WEEK_WORDS:
+        return _week(_plain_args(rest), today, language)
     return _query(tokens, taxonomy, today, language)
+
+
+def _week(tokens: tuple[str, ...], today: date, language: str) -> DigestQuery:
+    """``week [DATE]``: the 7 days ending DATE (default: yesterday, chosen by the engine)."""
+    if not tokens:
+        return DigestQuery("week")
+    if len(tokens) > 1:
+        return error_query(language, "two_dates", a=show(tokens[0]), b=show(tokens[1]))
+    day, problem = _parse_day(tokens[0], today, language)
+    return problem or DigestQuery("week", day=day)
 
 
 def _plain_args(tokens: list[str]) -> tuple[str, ...]:

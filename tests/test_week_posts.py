@@ -1,0 +1,131 @@
+"""Weekly posts exactly once per (channel, week), through crashes at every step, on both fakes:
+the real scheduler tick, the real SDK clients (slack_sdk, discord.py) against the fake Slack and
+Discord servers, the ``week_posts`` ledger (harness: tests/test_exactly_once.py)."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from digest.deliver.ledger import WEEK_POSTS, PostLedger, is_complete
+from digest.store import Store
+from digest.week.subscriptions import WeekSubscriptions, parse_weekday
+from digest.deliver.schedule import SubscriptionError
+from schedule_fixtures import Clock
+from test_exactly_once import NOW, Injector, new_db, process, world  # noqa: F401 - world is a fixture
+
+UTC = timezone.utc
+WEEK_END = date(2024, 11, 25)  # posted on Tuesday the 26th: the week 11-19 .. 11-25
+ZONES = ("UTC", "Asia/Seoul", "America/Los_Angeles")
+
+
+def subscribe_weekly(world, folder, rng: random.Random, tag: str) -> list[tuple[str, str]]:
+    store = Store(folder / "digest.db")
+    subs = WeekSubscriptions(store, clock=lambda: datetime(2024, 11, 1, tzinfo=UTC))
+    channels = []
+    for i, platform in enumerate(("slack", "discord")):
+        if platform == "slack":
+            channel = f"W{tag}{i}"
+        else:
+            channel = world["discord"].next_id()
+            world["discord"].channels[channel] = world["discord"]._text_channel(channel)
+        zone = rng.choice(ZONES)
+        local = NOW.astimezone(ZoneInfo(zone))
+        minutes = rng.randint(0, local.hour * 60 + local.minute)
+        subs.subscribe(platform, channel, "tue", f"{minutes // 60:02d}:{minutes % 60:02d}", zone,
+                       rng.choice(("en", "ko")))
+        channels.append((platform, channel))
+    store.close()
+    return channels
+
+
+def assert_week_once(world, folder, channels) -> None:
+    store = Store(folder / "digest.db")
+    ledger = PostLedger(store, WEEK_POSTS)
+    try:
+        for platform, channel in channels:
+            record = ledger.get(platform, channel, WEEK_END)
+            assert is_complete(record), (platform, channel, record)
+            if platform == "slack":
+                top = world["slack"].top_level(channel)
+                weekly = [m for m in top if (m.get("metadata") or {}).get("event_type") == "weekly_digest"]
+                assert len(top) == len(weekly) == 1, f"{channel}: {len(top)} posts"
+                assert weekly[0]["metadata"]["event_payload"]["end"] == WEEK_END.isoformat()
+                assert "2024-11-19" in weekly[0]["text"] and "2024-11-25" in weekly[0]["text"]
+                assert record.message_id == weekly[0]["ts"]
+            else:
+                heads = world["discord"].bot_messages(channel)
+                assert len(heads) == 1, f"{channel}: {len(heads)} posts"
+                assert "2024-11-19" in heads[0]["content"]
+                assert len(heads[0].get("attachments") or []) == 1, "the chart, attached once"
+                assert record.message_id == heads[0]["id"]
+            # nothing about the daily ledger: a weekly post is not the day's post
+            assert PostLedger(store).get(platform, channel, WEEK_END) is None
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("label,nth", [
+    ("ledger:after:pending", 1),
+    ("slack:after:chat.postMessage", 1),                          # Slack said ok, not recorded
+    ("discord:after:POST /channels/{channel_id}/messages", 1),     # Discord said ok, not recorded
+    ("ledger:before:posted", 1),
+    ("ledger:before:posted", 2),
+])
+def test_weekly_post_crash_then_restart_posts_once(world, label, nth):
+    tag = f"w{zlib.crc32(f'{label}{nth}'.encode())}"
+    folder = new_db(world, tag)
+    channels = subscribe_weekly(world, folder, random.Random(3), tag)
+    clock = Clock(NOW)
+    injector = Injector(label=label, nth=nth)
+    assert process(world, folder, clock, injector) == "crashed", injector.steps[-3:]
+    clock.advance(minutes=1)
+    assert process(world, folder, clock, None) == "ok"
+    clock.advance(minutes=30)
+    assert process(world, folder, clock, None) == "ok"  # and nothing more
+    assert_week_once(world, folder, channels)
+
+
+def test_weekly_posts_randomized_crashes(world):
+    rng = random.Random(1117)
+    probe = new_db(world, "wprobe")
+    probe_channels = subscribe_weekly(world, probe, random.Random(1), "wprobe")
+    counter = Injector()
+    assert process(world, probe, Clock(NOW), counter) == "ok"
+    assert_week_once(world, probe, probe_channels)
+    total = len(counter.steps)
+    assert total >= 8
+    for run in range(12):
+        tag = f"wr{run}"
+        folder = new_db(world, tag)
+        channels = subscribe_weekly(world, folder, rng, tag)
+        clock = Clock(NOW + timedelta(minutes=rng.randint(0, 30)))
+        for _ in range(rng.choice((1, 2))):
+            process(world, folder, clock, Injector(crash_at=rng.randint(1, total)))
+            clock.advance(minutes=rng.randint(0, 60))
+        assert process(world, folder, clock, None) == "ok"
+        assert process(world, folder, clock, None) == "ok"
+        assert_week_once(world, folder, channels)
+
+
+def test_weekly_posts_only_on_their_weekday_and_next_week_again(world):
+    folder = new_db(world, "wdays")
+    store = Store(folder / "digest.db")
+    subs = WeekSubscriptions(store, clock=lambda: datetime(2024, 11, 1, tzinfo=UTC))
+    subs.subscribe("slack", "WDAYS", "wed", "09:00", "Asia/Seoul", "en")
+    assert subs.due(NOW) == []  # Tuesday: not its day
+    wednesday = datetime(2024, 11, 27, 1, 0, tzinfo=UTC)  # 10:00 KST on Wednesday
+    (d,) = subs.due(wednesday)
+    assert d.end == date(2024, 11, 26)
+    assert subs.due(datetime(2024, 11, 28, 1, 0, tzinfo=UTC)) == []  # missed Wednesday stays missed
+    store.close()
+
+
+def test_weekday_words_and_bad_ones():
+    assert parse_weekday("mon") == 0 and parse_weekday("Sunday") == 6 and parse_weekday("월") == 0
+    with pytest.raises(SubscriptionError, match="not a weekday"):
+        parse_weekday("someday")
