@@ -54,4 +54,8 @@ STRINGS: dict[str, object] = {
     "week_chart_this": "this week ({total})",
     "week_chart_last": "the week before ({total})",
     "week_trend_failed": "No trend paragraph this time: {cause}.",
+    "week_subscribed": "Subscribed: this channel gets the week every {weekday} at {time} {tz} in {lang} (the 7 days before the post, against the week before).\nNext weekly post: {next}.",
+    "week_unsubscribed": "Unsubscribed: no more weekly posts in this channel.",
+    "week_not_subscribed": "This channel has no weekly post. Subscribe with /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
+    "week_no_categories": "A weekly post covers every category: use /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
 }

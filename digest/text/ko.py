@@ -54,4 +54,8 @@ STRINGS: dict[str, object] = {
     "week_chart_this": "이번 주 ({total}편)",
     "week_chart_last": "지난주 ({total}편)",
     "week_trend_failed": "이번에는 동향 문단이 없습니다: {cause}.",
+    "week_subscribed": "구독 완료: 이 채널에 매주 {weekday} {time} ({tz}) {lang} 주간 요약을 보냅니다 (게시 전 7일, 지난주 대비).\n다음 주간 게시: {next}",
+    "week_unsubscribed": "구독 취소: 이 채널에 더 이상 주간 요약을 보내지 않습니다.",
+    "week_not_subscribed": "이 채널은 주간 요약을 구독하지 않았습니다. /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
+    "week_no_categories": "주간 게시는 모든 분야를 다룹니다: /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
 }
