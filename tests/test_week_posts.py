@@ -129,3 +129,33 @@ def test_weekday_words_and_bad_ones():
     assert parse_weekday("mon") == 0 and parse_weekday("Sunday") == 6 and parse_weekday("월") == 0
     with pytest.raises(SubscriptionError, match="not a weekday"):
         parse_weekday("someday")
+
+
+def test_chat_subscribe_weekly_and_unsubscribe(tmp_path):
+    from digest.config import load_settings
+    from digest.deliver.chat import handle_subscription_command
+    from digest.deliver.subscriptions import Subscriptions
+    from digest.query.parse import parse_query
+    from digest.service import DigestService
+
+    service = DigestService(load_settings(_env_file=None, digest_db=tmp_path / "d.db",
+                                          openai_api_key=None, digest_language="en"),
+                            clock=lambda: NOW)
+
+    def run(text: str, admin: bool = True) -> str:
+        query = parse_query(text, service.taxonomy, service.today())
+        return handle_subscription_command(query, "slack", "C9", "U1", admin, service=service, language="en")
+
+    assert "Only admins" in run("subscribe weekly mon 09:00 Asia/Seoul", admin=False)
+    assert WeekSubscriptions(service.store).get("slack", "C9") is None
+    reply = run("subscribe weekly mon 09:00 asia/seoul ko")
+    assert "every mon at 09:00 Asia/Seoul" in reply and "2024-12-02 09:00" in reply
+    sub = WeekSubscriptions(service.store).get("slack", "C9")
+    assert (sub.weekday, sub.post_time, sub.timezone, sub.language) == (0, "09:00", "Asia/Seoul", "ko")
+    assert Subscriptions(service.store).get("slack", "C9") is None  # the daily one is untouched
+    assert "not a weekday" in run("subscribe weekly someday 09:00 Asia/Seoul")
+    assert "every category" in run("subscribe weekly mon 09:00 Asia/Seoul LLM")
+    assert "Unsubscribed" in run("unsubscribe weekly")
+    assert WeekSubscriptions(service.store).get("slack", "C9") is None
+    assert "no weekly post" in run("unsubscribe weekly")
+    service.store.close()
