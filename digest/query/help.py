@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from digest.classify.taxonomy import Taxonomy
+from digest.text import t
 from digest.query.words import language_code
 
 
@@ -50,6 +51,8 @@ def help_text(language: str = "en", taxonomy: Taxonomy | None = None) -> str:
         ]
         if taxonomy is not None:
             lines.append("Categories: " + ", ".join(taxonomy.names))
+    at = next(i for i, line in enumerate(lines) if line.startswith("• /digest settings")) + 1
+    lines[at:at] = t(language, "week_help").split("\n")  # /digest week, weekly posts (digest.week)
     return "\n".join(lines)
 
 

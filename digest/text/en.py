@@ -58,4 +58,5 @@ STRINGS: dict[str, object] = {
     "week_unsubscribed": "Unsubscribed: no more weekly posts in this channel.",
     "week_not_subscribed": "This channel has no weekly post. Subscribe with /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
     "week_no_categories": "A weekly post covers every category: use /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
+    "week_help": "• /digest week [2024-11-26] — the 7 days ending that day (default yesterday) against the week before\n• /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] — post the week here every Monday (/digest unsubscribe weekly stops it)",
 }

@@ -58,4 +58,5 @@ STRINGS: dict[str, object] = {
     "week_unsubscribed": "구독 취소: 이 채널에 더 이상 주간 요약을 보내지 않습니다.",
     "week_not_subscribed": "이 채널은 주간 요약을 구독하지 않았습니다. /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
     "week_no_categories": "주간 게시는 모든 분야를 다룹니다: /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
+    "week_help": "• /digest week [2024-11-26] — 그날까지 7일(기본: 어제)과 그 전 주 비교\n• /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] — 매주 월요일 이 채널로 주간 요약 발송 (/digest unsubscribe weekly 로 중지)",
 }
