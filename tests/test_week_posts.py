@@ -57,6 +57,8 @@ def assert_week_once(world, folder, channels) -> None:
                 assert weekly[0]["metadata"]["event_payload"]["end"] == WEEK_END.isoformat()
                 assert "2024-11-19" in weekly[0]["text"] and "2024-11-25" in weekly[0]["text"]
                 assert record.message_id == weekly[0]["ts"]
+                replies = world["slack"].replies(channel, weekly[0]["ts"])
+                assert sum(len(m.get("files") or []) for m in replies) == 1, f"{channel}: chart not once"
             else:
                 heads = world["discord"].bot_messages(channel)
                 assert len(heads) == 1, f"{channel}: {len(heads)} posts"
@@ -72,6 +74,8 @@ def assert_week_once(world, folder, channels) -> None:
 @pytest.mark.parametrize("label,nth", [
     ("ledger:after:pending", 1),
     ("slack:after:chat.postMessage", 1),                          # Slack said ok, not recorded
+    ("slack:after:files.completeUploadExternal", 1),              # chart shared, not recorded
+    ("slack:before:files.getUploadURLExternal", 1),               # text out, chart not yet
     ("discord:after:POST /channels/{channel_id}/messages", 1),     # Discord said ok, not recorded
     ("ledger:before:posted", 1),
     ("ledger:before:posted", 2),

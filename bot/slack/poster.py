@@ -64,24 +64,22 @@ WEEK_EVENT_TYPE = "weekly_digest"  # marker of a weekly post (persisted: never c
 
 async def post_week(poster: SlackPoster, channel: str, end: date, language: str, text: str,
                     chart: bytes) -> PostRecord:
-    """The week ending ``end`` in ``channel`` once (``week_posts`` ledger, metadata marker).
-    Text only on Slack: the chart is on the web archive and in ``digest week --chart``."""
+    """The week ending ``end`` in ``channel`` once (``week_posts`` ledger): the text as a top-level
+    message marked with metadata, then the chart in its thread. The record says ``thread in
+    progress`` between the two, so a crash there resumes with the chart, never a second post."""
+    import asyncio
+
     from slack_sdk.errors import SlackApiError
 
-    from digest.deliver.ledger import WEEK_POSTS
+    from digest.deliver.ledger import INCOMPLETE_DETAILS, POSTED, WEEK_POSTS, is_complete
 
     ledger = PostLedger(poster.service.store, WEEK_POSTS)
-
-    async def send() -> str:
-        resp = await poster.client.chat_postMessage(
-            channel=channel, text=text, unfurl_links=False,
-            metadata={"event_type": WEEK_EVENT_TYPE,
-                      "event_payload": {"end": end.isoformat(), "language": language}})
-        return resp["ts"]
+    client, platform = poster.client, poster.platform
+    filename = f"week_{end.isoformat()}.png"
 
     async def find() -> str:
-        resp = await poster.client.conversations_history(channel=channel, include_all_metadata=True,
-                                                         limit=NOTE_HISTORY)
+        resp = await client.conversations_history(channel=channel, include_all_metadata=True,
+                                                  limit=NOTE_HISTORY)
         for message in resp.get("messages") or []:
             meta = message.get("metadata") or {}
             if meta.get("event_type") == WEEK_EVENT_TYPE and \
@@ -89,9 +87,33 @@ async def post_week(poster: SlackPoster, channel: str, end: date, language: str,
                 return message["ts"]
         return ""
 
-    def failure(err: Exception) -> str | None:
-        return str(err.response.get("error") or "error") if isinstance(err, SlackApiError) else None
+    async def chart_shared(ts: str) -> bool:
+        resp = await client.conversations_replies(channel=channel, ts=ts, limit=200)
+        return any(f.get("name") == filename for m in resp.get("messages") or []
+                   for f in m.get("files") or [])
 
-    return await post_note(ledger, poster.platform, channel, end, language, find=find, send=send,
-                           failure=failure)
-
+    record = await asyncio.to_thread(ledger.get, platform, channel, end)
+    if is_complete(record):
+        return record
+    ts = record.message_id if record is not None and record.state == POSTED else ""
+    if not ts and record is not None:  # pending or failed: it may have gone out before a crash
+        ts = await find()
+    if not ts:
+        await asyncio.to_thread(ledger.mark_pending, platform, channel, end, language)
+        try:
+            resp = await client.chat_postMessage(
+                channel=channel, text=text, unfurl_links=False,
+                metadata={"event_type": WEEK_EVENT_TYPE,
+                          "event_payload": {"end": end.isoformat(), "language": language}})
+        except SlackApiError as err:
+            await asyncio.to_thread(ledger.mark_failed, platform, channel, end, language,
+                                    str(err.response.get("error") or "error"))
+            raise
+        ts = resp["ts"]
+    await asyncio.to_thread(ledger.mark_posted, platform, channel, end, language, ts, ts,
+                            INCOMPLETE_DETAILS[0])
+    if chart and not await chart_shared(ts):
+        await client.files_upload_v2(channel=channel, thread_ts=ts, content=chart, filename=filename,
+                                     title=filename, alt_txt=text.splitlines()[0].strip("*"))
+    await asyncio.to_thread(ledger.mark_posted, platform, channel, end, language, ts, ts, "")
+    return await asyncio.to_thread(ledger.get, platform, channel, end)
