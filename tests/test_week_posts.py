@@ -103,7 +103,7 @@ def test_weekly_posts_randomized_crashes(world):
     assert_week_once(world, probe, probe_channels)
     total = len(counter.steps)
     assert total >= 8
-    for run in range(12):
+    for run in range(4):
         tag = f"wr{run}"
         folder = new_db(world, tag)
         channels = subscribe_weekly(world, folder, rng, tag)
@@ -162,4 +162,46 @@ def test_chat_subscribe_weekly_and_unsubscribe(tmp_path):
     assert "Unsubscribed" in run("unsubscribe weekly")
     assert WeekSubscriptions(service.store).get("slack", "C9") is None
     assert "no weekly post" in run("unsubscribe weekly")
+    service.store.close()
+
+
+def test_a_failing_weekly_channel_backs_off_and_others_still_post(tmp_path):
+    import asyncio
+
+    from bot.core.weekly import WeeklyPosts
+    from digest.config import load_settings
+    from digest.deliver.ledger import PostRecord
+    from digest.service import DigestService
+
+    service = DigestService(load_settings(_env_file=None, digest_db=tmp_path / "d.db",
+                                          openai_api_key=None, digest_language="en"),
+                            clock=lambda: NOW)
+
+    class Flaky:
+        platform = "slack"
+
+        def __init__(self):
+            self.calls: list[str] = []
+
+        async def week(self, channel, end, language, text, chart):
+            self.calls.append(channel)
+            if channel == "CBAD":
+                raise RuntimeError("channel_not_found")
+            ledger = PostLedger(service.store, WEEK_POSTS)
+            ledger.mark_posted("slack", channel, end, language, "1.0")
+            return ledger.get("slack", channel, end)
+
+    poster = Flaky()
+    subs = WeekSubscriptions(service.store, clock=lambda: datetime(2024, 11, 1, tzinfo=UTC))
+    for channel in ("CBAD", "CGOOD"):
+        subs.subscribe("slack", channel, "tue", "09:00", "UTC", "en")
+    weekly = WeeklyPosts(service, {"slack": poster}, clock=lambda: NOW, interval=30)
+    first = asyncio.run(weekly.tick(NOW))
+    assert sorted((d.subscription.channel, state) for d, state, _ in first) == [
+        ("CBAD", "failed"), ("CGOOD", "posted")]
+    asyncio.run(weekly.tick(NOW + timedelta(seconds=10)))  # inside the backoff: not tried again
+    assert poster.calls == ["CBAD", "CGOOD"]
+    asyncio.run(weekly.tick(NOW + timedelta(seconds=31)))  # after it: retried; CGOOD is done
+    assert poster.calls == ["CBAD", "CGOOD", "CBAD"]
+    assert isinstance(PostLedger(service.store, WEEK_POSTS).get("slack", "CGOOD", WEEK_END), PostRecord)
     service.store.close()

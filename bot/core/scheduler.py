@@ -148,7 +148,7 @@ class Scheduler:
         from bot.core.weekly import WeeklyPosts
 
         if not hasattr(self, "weekly"):
-            self.weekly = WeeklyPosts(self.service, self.posters, clock=self.clock)
+            self.weekly = WeeklyPosts(self.service, self.posters, clock=self.clock, interval=self.interval)
         for d, state, detail in await self.weekly.tick(now):
             sub = d.subscription
             report.outcomes.append(Outcome(sub.platform, sub.channel, d.end, f"week_{state}", detail))

@@ -18,11 +18,14 @@ from digest.week import render_week_markdown, week_chart_png, week_report
 from digest.week.subscriptions import WeekDue, WeekSubscriptions
 
 log = logging.getLogger(__name__)
+MAX_RETRY_DELAY = 30 * 60.0
 
 
 class WeeklyPosts:
-    def __init__(self, service, posters: dict, clock=None):
+    def __init__(self, service, posters: dict, clock=None, interval: float = 30.0):
         self.service = service
+        self.interval = interval
+        self._retry: dict[tuple[str, str, date], tuple[float, int]] = {}  # key -> (not before, attempts)
         self.posters = posters  # platform -> Poster with a ``week`` method
         self.subscriptions = WeekSubscriptions(service.store, clock=clock or service.clock,
                                                default_language=service.settings.digest_language)
@@ -40,6 +43,8 @@ class WeeklyPosts:
         rendered: dict[tuple[date, str], tuple[str, bytes]] = {}
         results = []
         for d in due:
+            if now.timestamp() < self._retry.get(d.key, (0.0, 0))[0]:
+                continue  # failed lately: wait for its backoff
             sub = d.subscription
             key = (d.end, sub.language)
             where = f"platform={sub.platform} channel={sub.channel} week_end={d.end} language={sub.language}"
@@ -49,12 +54,23 @@ class WeeklyPosts:
                 text, chart = rendered[key]
                 record = await self.posters[sub.platform].week(sub.channel, d.end, sub.language, text, chart)
             except Exception as err:  # one channel failing never stops the others
-                log.error("event=week_post_failed %s cause=%r", where, f"{type(err).__name__}: {err}"[:300])
+                delay = self._backoff(d.key, now)
+                log.error("event=week_post_failed %s cause=%r retry_in=%ds", where,
+                          f"{type(err).__name__}: {err}"[:300], delay)
                 results.append((d, "failed", type(err).__name__))
                 continue
             if not is_complete(record):
+                self._backoff(d.key, now)
                 results.append((d, "failed", record.detail if record else "no record"))
                 continue
+            self._retry.pop(d.key, None)
             log.info("event=week_post_ok %s message=%s", where, record.message_id)
             results.append((d, "posted", record.message_id))
         return results
+
+    def _backoff(self, key, now: datetime) -> float:
+        """interval x 2^n, at most 30 minutes, as the daily posts (``bot.core.scheduler``)."""
+        attempts = self._retry.get(key, (0.0, 0))[1] + 1
+        delay = min(MAX_RETRY_DELAY, self.interval * 2 ** (attempts - 1))
+        self._retry[key] = (now.timestamp() + delay, attempts)
+        return delay
