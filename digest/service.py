@@ -372,6 +372,8 @@ class DigestService:
             text = (grammar_help.help_text(language, self.taxonomy) if query.kind == "help"
                     else grammar_help.categories_text(self.taxonomy, language))
             return Reply(text=text)
+        if query.kind == "week":  # the 7 days ending query.day (digest.week)
+            return self.week_reply(query.day, language)
         try:
             digest = self.get_digest(query.day, language, build_missing=build_missing)
         except (NoPapersError, NotFoundError, BadDateError, SourceError) as err:
@@ -383,6 +385,16 @@ class DigestService:
                                     day=digest.day.isoformat(), names=names), error=True)
             return Reply(digest=digest, category=query.category)
         return Reply(digest=digest)
+
+    def week_reply(self, end: date | None, language: str | None = None) -> Reply:
+        """``/digest week [date]`` as text (numbers first; the trend paragraph with an LLM)."""
+        from digest.week import render_week_markdown, week_report
+
+        try:
+            week = week_report(self, self.check_day(end) if end else None, language)
+        except BadDateError as err:
+            return Reply(text=str(err), error=True)
+        return Reply(text=render_week_markdown(week), error=week.empty)
 
     # --- follow-up questions --------------------------------------------------------------
     def answer(self, question: str, day: date | None = None, history: list[tuple[str, str]] = (),

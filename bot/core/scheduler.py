@@ -123,6 +123,7 @@ class Scheduler:
         now = (now or self.clock()).astimezone(timezone.utc)
         report = TickReport(now)
         complete_before = now.astimezone(self.service.tz).date()
+        await self._weekly(now, report)  # weekly posts (bot.core.weekly), their own ledger
         due = await asyncio.to_thread(self.subscriptions.due, now, complete_before)
         due = [d for d in due if self._has_poster(d) and not self._waiting(self._post_retry, d.key, now)]
         report.due = len(due)
@@ -142,6 +143,15 @@ class Scheduler:
                                for platform, items in jobs.items()))
         self._prune(now)
         return report
+
+    async def _weekly(self, now: datetime, report: TickReport) -> None:
+        from bot.core.weekly import WeeklyPosts
+
+        if not hasattr(self, "weekly"):
+            self.weekly = WeeklyPosts(self.service, self.posters, clock=self.clock, interval=self.interval)
+        for d, state, detail in await self.weekly.tick(now):
+            sub = d.subscription
+            report.outcomes.append(Outcome(sub.platform, sub.channel, d.end, f"week_{state}", detail))
 
     def _has_poster(self, d: Due) -> bool:
         platform = d.subscription.platform

@@ -26,6 +26,10 @@ class DiscordPoster:
         return await post_daily(self.client, self.service, self.ledger, self.state, channel,
                                 digest.day, digest.language, digest=digest)
 
+    async def week(self, channel: str, end: date, language: str, text: str, chart: bytes) -> PostRecord:
+        """The weekly post (``bot.core.weekly``): the week ending ``end``, once."""
+        return await post_week(self, channel, end, language, text, chart)
+
     async def note(self, channel: str, day: date, language: str, text: str) -> PostRecord:
         import discord
 
@@ -51,3 +55,59 @@ class DiscordPoster:
 
         return await post_note(self.ledger, self.platform, channel, day, language,
                                find=find, send=send, failure=failure)
+
+
+WEEK_CONTENT_CHARS = 2000  # Discord's message content limit
+
+
+def week_content(text: str) -> str:
+    """The weekly Markdown for Discord: ``*bold*`` lines as ``**bold**``, cut at a line to fit."""
+    lines = [f"*{line}*" if line.startswith("*") and line.endswith("*") and not line.startswith("**")
+             else line for line in text.splitlines()]
+    out = ""
+    for line in lines:
+        if len(out) + len(line) + 1 > WEEK_CONTENT_CHARS - 2:
+            return out.rstrip() + "\n…"
+        out += line + "\n"
+    return out.rstrip()
+
+
+async def post_week(poster: DiscordPoster, channel: str, end: date, language: str, text: str,
+                    chart: bytes) -> PostRecord:
+    """The week ending ``end`` in ``channel`` once (``week_posts`` ledger): one message, its chart
+    attached; found again after a crash by its first line (the week's dates) from this bot."""
+    import io
+
+    import discord
+
+    from bot.discord.post import nonce
+    from digest.deliver.ledger import WEEK_POSTS
+
+    ledger = PostLedger(poster.service.store, WEEK_POSTS)
+    target = poster.client.get_partial_messageable(int(channel))
+    content = week_content(text)
+    head = content.splitlines()[0]
+
+    async def find() -> str:
+        async for message in target.history(limit=NOTE_HISTORY):
+            if message.author.id == poster.client.user.id and \
+                    (message.content or "").splitlines()[:1] == [head]:
+                return str(message.id)
+        return ""
+
+    async def send() -> str:
+        kwargs = {}
+        if chart:
+            kwargs["file"] = discord.File(io.BytesIO(chart), filename=f"week_{end.isoformat()}.png")
+        sent = await target.send(content=content, nonce=nonce(channel, end, "week"),
+                                 allowed_mentions=discord.AllowedMentions.none(), **kwargs)
+        return str(sent.id)
+
+    def failure(err: Exception) -> str | None:
+        if isinstance(err, discord.HTTPException):
+            return f"{err.status}/{err.code}: {err.text}"[:300]
+        return None
+
+    return await post_note(ledger, poster.platform, channel, end, language, find=find, send=send,
+                           failure=failure)
+

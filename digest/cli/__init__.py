@@ -20,6 +20,7 @@ import sys
 from digest.cli.admin import cmd_backup, cmd_doctor, cmd_prune, cmd_status, cmd_subscriptions, cmd_usage
 from digest.cli.build import cmd_ask, cmd_build, cmd_categories, cmd_classify, cmd_run, cmd_show
 from digest.cli.common import Handler, err_console
+from digest.cli.week import add_parsers as add_week_parsers, cmd_week, cmd_weekly
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError
 
@@ -28,6 +29,7 @@ COMMANDS: dict[str, Handler] = {
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
     "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup,
+    "week": cmd_week, "weekly": cmd_weekly,
 }
 
 
@@ -106,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(digests and posts stay)")
     pr.add_argument("--keep-days", type=int, metavar="N", help="default DIGEST_KEEP_DAYS")
     pr.add_argument("--vacuum", action="store_true", help="then VACUUM to shrink the file")
+    add_week_parsers(sub)  # digest week, digest weekly (digest.cli.week)
     _verbose_everywhere(sub)
     return parser
 

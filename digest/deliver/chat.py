@@ -55,6 +55,10 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
     now = subs.clock()
     complete_before = now.astimezone(service.tz).date() if hasattr(service, "tz") else None
     channel = str(channel)
+    if query.args[:1] == ("weekly",) and query.kind in ("subscribe", "unsubscribe"):
+        from digest.week.chat import handle_weekly  # /digest subscribe|unsubscribe weekly
+
+        return handle_weekly(query, platform, channel, str(user), service=service, language=lang)
     try:
         if query.kind == "subscribe":
             from digest.query.subscribe import subscribe_request

@@ -2,7 +2,8 @@
 posted twice to a channel, and a crash between the platform's "ok" and our record can be
 reconciled on restart (the adapter looks for its marker message before posting again).
 
-The only module that reads or writes the ``posts`` table; ``is_complete`` says what a record means.
+The only module that reads or writes the ``posts`` table (and ``week_posts``, the same ledger
+for weekly posts keyed by the week's last day: ``PostLedger(store, WEEK_POSTS)``); ``is_complete`` says what a record means.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from digest.store import Store
 
 PENDING, POSTED, FAILED = "pending", "posted", "failed"
 NO_PAPERS = "no papers"  # detail of a day that had nothing to post (nothing was sent)
+POSTS, WEEK_POSTS = "posts", "week_posts"  # the daily and the weekly ledger tables
 INCOMPLETE_DETAILS = ("thread in progress",)  # Slack: top-level message out, thread not done
 
 
@@ -48,13 +50,16 @@ def _record(r: dict) -> PostRecord:
 
 
 class PostLedger:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, table: str = POSTS):
+        if table not in (POSTS, WEEK_POSTS):
+            raise ValueError(f"not a post ledger table: {table!r}")
         self.store = store
+        self.table = table
 
     def get(self, platform: str, channel: str, day: date) -> PostRecord | None:
         with self.store.lock:
             rows = self.store.db.execute_returning_dicts(
-                "select * from posts where platform = ? and channel = ? and day = ?",
+                f"select * from {self.table} where platform = ? and channel = ? and day = ?",
                 [platform, channel, day.isoformat()])
         return _record(rows[0]) if rows else None
 
@@ -62,7 +67,7 @@ class PostLedger:
         """The channel's record of its latest day."""
         with self.store.lock:
             rows = self.store.db.execute_returning_dicts(
-                "select * from posts where platform = ? and channel = ? order by day desc limit 1",
+                f"select * from {self.table} where platform = ? and channel = ? order by day desc limit 1",
                 [platform, channel])
         return _record(rows[0]) if rows else None
 
@@ -70,7 +75,7 @@ class PostLedger:
         """Every record of ``day`` or later, by (platform, channel, ISO day)."""
         with self.store.lock:
             rows = self.store.db.execute_returning_dicts(
-                "select * from posts where day >= ?", [day.isoformat()])
+                f"select * from {self.table} where day >= ?", [day.isoformat()])
         return {(r["platform"], r["channel"], r["day"]): _record(r) for r in rows}
 
     def _write(self, platform: str, channel: str, day: date, language: str, state: str,
@@ -80,7 +85,7 @@ class PostLedger:
 
         Returns whether the row was written.
         """
-        sql = ("insert into posts (platform, channel, day, language, state, message_id, thread_id, "
+        sql = (f"insert into {self.table} (platform, channel, day, language, state, message_id, thread_id, "
                "detail, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                "on conflict (platform, channel, day) do update set language = excluded.language, "
                "state = excluded.state, message_id = excluded.message_id, "
@@ -89,7 +94,7 @@ class PostLedger:
         args = [platform, channel, day.isoformat(), language, state, message_id, thread_id, detail,
                 time.time()]
         if keep_posted:
-            sql += " where posts.state != ?"
+            sql += f" where {self.table}.state != ?"
             args.append(POSTED)
         with self.store.transaction() as db:
             return db.execute(sql, args).rowcount == 1
@@ -112,11 +117,11 @@ class PostLedger:
     def forget(self, platform: str, channel: str, day: date) -> None:
         """Used by ``--force``: the next post of that day goes out again."""
         with self.store.transaction() as db:
-            db.execute("delete from posts where platform = ? and channel = ? and day = ?",
+            db.execute(f"delete from {self.table} where platform = ? and channel = ? and day = ?",
                        [platform, channel, day.isoformat()])
 
     def recent(self, platform: str | None = None, limit: int = 50) -> list[PostRecord]:
-        sql = "select * from posts" + (" where platform = ?" if platform else "") + \
+        sql = f"select * from {self.table}" + (" where platform = ?" if platform else "") + \
               " order by updated_at desc limit ?"
         args = ([platform] if platform else []) + [limit]
         with self.store.lock:

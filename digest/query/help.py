@@ -22,6 +22,8 @@ def help_text(language: str = "en", taxonomy: Taxonomy | None = None) -> str:
     short, multi = _examples(taxonomy)
     lines = [line.format(short=short, multi=multi, alias_example=t("ko", "q_alias_example"))
              for line in strings(language)["help_lines"]]  # the example shows a Korean alias works
+    at = next((i for i, line in enumerate(lines) if line.startswith("• /digest settings")), len(lines) - 1) + 1
+    lines[at:at] = t(language, "week_help").split("\n")  # /digest week, weekly posts (digest.week)
     if taxonomy is not None:
         lines.append(t(language, "help_categories", names=", ".join(taxonomy.names)))
     return "\n".join(lines)

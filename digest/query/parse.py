@@ -55,7 +55,8 @@ from digest.query.words import (
 log = logging.getLogger(__name__)
 
 KINDS = frozenset(
-    {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error"}
+    {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error",
+     "week"}
 )
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
@@ -68,6 +69,7 @@ _SUBSCRIBE_WORDS = grammar_words("subscribe")
 _UNSUBSCRIBE_WORDS = grammar_words("unsubscribe")
 _UNSUBSCRIBE_SECOND = grammar_words("unsubscribe_second")  # "<subscribe> <cancel>" in two words
 _SETTINGS_WORDS = grammar_words("settings")
+_WEEK_WORDS = grammar_words("week")  # /digest week [DATE]: digest.week
 
 _DAY_OFFSETS = {**dict.fromkeys(grammar_words("today"), 0), **dict.fromkeys(grammar_words("yesterday"), 1),
                 **dict.fromkeys(grammar_words("two_days_ago"), 2)}
@@ -117,7 +119,19 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
         return DigestQuery("unsubscribe", args=_plain_args(rest))
     if word in _SETTINGS_WORDS:
         return DigestQuery("settings", args=_plain_args(rest))
+    if word in _WEEK_WORDS:
+        return _week(_plain_args(rest), today, language)
     return _query(tokens, taxonomy, today, language)
+
+
+def _week(tokens: tuple[str, ...], today: date, language: str) -> DigestQuery:
+    """``week [DATE]``: the 7 days ending DATE (default: yesterday, chosen by the engine)."""
+    if not tokens:
+        return DigestQuery("week")
+    if len(tokens) > 1:
+        return error_query(language, "two_dates", a=show(tokens[0]), b=show(tokens[1]))
+    day, problem = _parse_day(tokens[0], today, language)
+    return problem or DigestQuery("week", day=day)
 
 
 def _plain_args(tokens: list[str]) -> tuple[str, ...]:

@@ -49,9 +49,28 @@ def subscribe_request(query: DigestQuery) -> SubscribeRequest:
     return SubscribeRequest(time, zone, language, tuple(rest))
 
 
+WEEKLY_WORDS = grammar_words("weekly")  # /digest subscribe weekly mon 09:00 Asia/Seoul
+
+
 def parse_subscribe(raw: list[str], taxonomy: Taxonomy, language: str) -> DigestQuery:
-    """The tokens after ``subscribe`` -> ``kind="subscribe"`` with args, or a one-line error."""
+    """The tokens after ``subscribe`` -> ``kind="subscribe"`` with args, or a one-line error.
+
+    ``subscribe weekly DAY HH:MM ZONE [ko|en]`` -> args ``("weekly", DAY, HH:MM, ZONE, [lang])``
+    (read by ``digest.week.chat``)."""
     tokens = [s for s in (strip_punct(t) for t in raw) if s]
+    if tokens and tokens[0].casefold() in WEEKLY_WORDS:
+        if len(tokens) < 4:
+            return error_query(language, "subscribe_usage")
+        inner = parse_subscribe(tokens[2:], taxonomy, language)
+        if inner.kind != "subscribe":
+            return inner
+        req = subscribe_request(inner)
+        if req.categories:  # the week is about every category: say so rather than drop them
+            from digest.text import t
+
+            return DigestQuery("error", message=t(language, "week_no_categories"))
+        return DigestQuery("subscribe", args=("weekly", tokens[1], req.time, req.timezone,
+                                              *((req.language,) if req.language else ())))
     if not tokens:
         return error_query(language, "subscribe_usage")
     if len(tokens) == 1:

@@ -162,3 +162,17 @@ def _m009(db: sqlite_utils.Database) -> None:
     db["day_papers"].create_index(["arxiv_id"], if_not_exists=True)
     # when the papers of a day were pruned (DIGEST_KEEP_DAYS); its digest stays
     db["day_builds"].add_column("pruned_at", float)
+
+
+@migrations(name="010_weekly_posts")
+def _m010(db: sqlite_utils.Database) -> None:
+    # weekly posts (digest.week.subscriptions): a channel may get the week as well as the day
+    db["week_subscriptions"].create({
+        "platform": str, "channel": str, "weekday": int, "post_time": str, "timezone": str,
+        "language": str, "paused": int, "created_by": str, "created_at": float,
+    }, pk=("platform", "channel"))
+    # the ledger of weekly posts, shaped like ``posts``; ``day`` is the week's last day
+    db["week_posts"].create({
+        "platform": str, "channel": str, "day": str, "language": str, "state": str,
+        "message_id": str, "thread_id": str, "detail": str, "updated_at": float,
+    }, pk=("platform", "channel", "day"))

@@ -84,6 +84,9 @@ STRINGS: dict[str, object] = {
     "words_unsubscribe": ("unsubscribe", "unsub"),
     "words_unsubscribe_second": (),
     "words_settings": ("settings", "setting", "config", "status"),
+    "words_week": ("week", "weekly"),  # /digest week [DATE] (digest.week)
+    "words_weekly": ("weekly", "week"),  # /digest subscribe weekly ...
+    "words_weekdays": (("mon", "monday"), ("tue", "tuesday"), ("wed", "wednesday"), ("thu", "thursday"), ("fri", "friday"), ("sat", "saturday"), ("sun", "sunday")),  # Monday first
     "words_two_days_ago": (),
     "words_latest": ("latest",),
     "words_all": ("all",),
@@ -210,4 +213,26 @@ STRINGS: dict[str, object] = {
     "console_failed": "Sorry, that failed: {err}",
     "console_you": "you",
     "console_bot": "bot",
+    # --- week
+    "week_title": "Week {start} – {end}: {total} papers ({change} vs the week before: {previous})",
+    "week_categories": "Papers per category (this week / the week before)",
+    "week_new": "new",
+    "week_rising": "Terms that rose most (papers this week / the week before)",
+    "week_no_rising": "No term rose: too few papers this week to compare.",
+    "week_top": "Most upvoted papers",
+    "week_no_top": "No upvotes recorded this week (the sources give none).",
+    "week_missing": "Days not in the store (not counted): {days}",
+    "week_previous_missing": "Days of the week before not in the store: {days}",
+    "week_empty": "No stored papers for {start} – {end}: run `digest build --date DAY` for those days.",
+    "week_trend": "Trend",
+    "week_upvotes": "{n} upvotes",
+    "week_chart_title": "Papers per category: {start} – {end} vs the week before",
+    "week_chart_this": "this week ({total})",
+    "week_chart_last": "the week before ({total})",
+    "week_trend_failed": "No trend paragraph this time: {cause}.",
+    "week_subscribed": "Subscribed: this channel gets the week every {weekday} at {time} {tz} in {lang} (the 7 days before the post, against the week before).\nNext weekly post: {next}.",
+    "week_unsubscribed": "Unsubscribed: no more weekly posts in this channel.",
+    "week_not_subscribed": "This channel has no weekly post. Subscribe with /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
+    "week_no_categories": "A weekly post covers every category: use /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
+    "week_help": "• /digest week [2024-11-26] — the 7 days ending that day (default yesterday) against the week before\n• /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] — post the week here every Monday (/digest unsubscribe weekly stops it)",
 }

@@ -83,6 +83,9 @@ STRINGS: dict[str, object] = {
     "words_unsubscribe": ("구독취소", "구독해지", "구독해제"),
     "words_unsubscribe_second": ("취소", "해지", "해제"),
     "words_settings": ("설정",),
+    "words_week": ("주간", "이번주"),  # /digest week [DATE] (digest.week)
+    "words_weekly": ("주간", "매주"),  # /digest subscribe weekly ...
+    "words_weekdays": (("월", "월요일"), ("화", "화요일"), ("수", "수요일"), ("목", "목요일"), ("금", "금요일"), ("토", "토요일"), ("일", "일요일")),  # Monday first
     "words_two_days_ago": ("그제", "그저께"),
     "words_latest": ("최신", "최근"),
     "words_all": ("전체", "모두"),
@@ -200,4 +203,26 @@ STRINGS: dict[str, object] = {
     "console_failed": "죄송합니다, 실패했습니다: {err}",
     "console_you": "나",
     "console_bot": "봇",
+    # --- week
+    "week_title": "{start} – {end} 주간: 논문 {total}편 (지난주 {previous}편 대비 {change})",
+    "week_categories": "분야별 논문 수 (이번 주 / 지난주)",
+    "week_new": "신규",
+    "week_rising": "가장 많이 늘어난 용어 (이번 주 / 지난주 논문 수)",
+    "week_no_rising": "늘어난 용어가 없습니다: 이번 주 논문이 비교하기에 너무 적습니다.",
+    "week_top": "가장 많은 추천을 받은 논문",
+    "week_no_top": "이번 주에는 기록된 추천 수가 없습니다 (출처가 제공하지 않음).",
+    "week_missing": "저장되지 않은 날 (집계 제외): {days}",
+    "week_previous_missing": "지난주 중 저장되지 않은 날: {days}",
+    "week_empty": "{start} – {end}에 저장된 논문이 없습니다: 해당 날짜마다 `digest build --date DAY`를 실행하세요.",
+    "week_trend": "동향",
+    "week_upvotes": "추천 {n}",
+    "week_chart_title": "분야별 논문 수: {start} – {end} 대 지난주",
+    "week_chart_this": "이번 주 ({total}편)",
+    "week_chart_last": "지난주 ({total}편)",
+    "week_trend_failed": "이번에는 동향 문단이 없습니다: {cause}.",
+    "week_subscribed": "구독 완료: 이 채널에 매주 {weekday} {time} ({tz}) {lang} 주간 요약을 보냅니다 (게시 전 7일, 지난주 대비).\n다음 주간 게시: {next}",
+    "week_unsubscribed": "구독 취소: 이 채널에 더 이상 주간 요약을 보내지 않습니다.",
+    "week_not_subscribed": "이 채널은 주간 요약을 구독하지 않았습니다. /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
+    "week_no_categories": "주간 게시는 모든 분야를 다룹니다: /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
+    "week_help": "• /digest week [2024-11-26] — 그날까지 7일(기본: 어제)과 그 전 주 비교\n• /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] — 매주 월요일 이 채널로 주간 요약 발송 (/digest unsubscribe weekly 로 중지)",
 }
