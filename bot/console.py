@@ -34,6 +34,8 @@ from rich.text import Text
 from digest.present import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
+from digest.follows.commands import handle_follow
+from digest.query.follow import FOLLOW_KINDS
 from digest.query.parse import parse_query
 from digest.query.words import language_code
 from digest.present.markdown import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
@@ -187,6 +189,9 @@ class ConsoleChat:
             return
         query = parse_query(rest, self.service.taxonomy, self.service.today(),
                             language=language_code(self.language))
+        if query.kind in FOLLOW_KINDS:  # the local user's follows (digest.follows)
+            self.say(handle_follow(self.service, query, "console", self.user, "console", self.language))
+            return
         if query.kind in ("subscribe", "unsubscribe", "settings"):
             self.say(self.ui["subscriptions"], "yellow")
             return

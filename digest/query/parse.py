@@ -16,6 +16,7 @@ surrounding whitespace, edge punctuation, full-width characters and case are all
     subscribe HH:MM ZONE [ko|en] [CATEGORY ...]  -> subscribe, args=(HH:MM, ZONE, [lang], *names)
     unsubscribe | 구독 취소           -> unsubscribe, args=remaining tokens
     settings | 설정                   -> settings,    args=remaining tokens
+    follow WORDS | following | unfollow WORDS|all  -> see ``query.follow``
 
 DATE is ``YYYY-MM-DD``; ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD`` and ``2024년 11월 24일``
 are normalised to the same day. Words: ``today``/``오늘``, ``yesterday``/``어제``,
@@ -36,6 +37,7 @@ from datetime import date, datetime, timedelta
 
 from digest.classify.taxonomy import Taxonomy
 from digest.models import DigestQuery
+from digest.query.follow import FOLLOW_KINDS, parse_follow
 from digest.query.subscribe import parse_subscribe
 from digest.query.words import (
     clean,
@@ -51,7 +53,7 @@ log = logging.getLogger(__name__)
 
 KINDS = frozenset(
     {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error"}
-)
+) | FOLLOW_KINDS
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
 
@@ -95,6 +97,8 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
         tokens.pop(0)
     if not tokens:
         return DigestQuery("digest")
+    if (follow := parse_follow(text)) is not None:  # follow | following | unfollow (query.follow)
+        return follow
 
     head, rest = tokens[0].casefold(), tokens[1:]
     word = strip_punct(head).lstrip("-/!")  # "--help", "/help", "-h" -> "help", "h"

@@ -37,4 +37,18 @@ STRINGS: dict[str, object] = {
     "cut_chat": "… (cut here: the rest is in the report, {report})",
     "cut_report": "… ({n} more characters not shown: far longer than a summary should be)",
     "more_categories": "{n} more categories are in the report ({report}): {names}",
+    # --- follows
+    "follows.ping_head": "🔔 Papers of {day} for your follows:",
+    "follows.more": "and {n} more",
+    "follows.added": "Following “{text}” ({count} follows). When a day's papers match, you are mentioned in its digest's thread in this channel.",
+    "follows.already": "You already follow “{text}”.",
+    "follows.removed": "Unfollowed “{text}”.",
+    "follows.not_found": "You do not follow “{text}”. /digest following lists yours.",
+    "follows.removed_all": "Unfollowed everything ({n}).",
+    "follows.none": "You follow nothing yet. Try /digest follow speculative decoding or /digest follow Security.",
+    "follows.list": "You follow ({n}): {items}. You are mentioned in this channel's digest thread when they match.",
+    "follows.empty_arg": "What should I follow? e.g. /digest follow speculative decoding, /digest follow Security.",
+    "follows.unsearchable": "“{text}” has no word I can search papers for; try English words, a Korean AI term or a category.",
+    "follows.too_many": "You follow {max} topics already; /digest unfollow one first.",
+    "follows.off": "Follows are turned off on this install.",
 }

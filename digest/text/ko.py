@@ -37,4 +37,18 @@ STRINGS: dict[str, object] = {
     "cut_chat": "… (여기까지만 보여 드립니다. 전체 내용은 리포트 {report}에 있습니다)",
     "cut_report": "… (이하 {n}자 생략: 요약이라기에는 지나치게 깁니다)",
     "more_categories": "나머지 {n}개 분야는 리포트 {report}에 있습니다: {names}",
+    # --- follows
+    "follows.ping_head": "🔔 {day} 팔로우한 주제의 논문:",
+    "follows.more": "외 {n}편",
+    "follows.added": "“{text}”을(를) 팔로우합니다 (팔로우 {count}개). 그날 논문이 맞으면 이 채널의 다이제스트 스레드에서 멘션해 드립니다.",
+    "follows.already": "이미 “{text}”을(를) 팔로우하고 있습니다.",
+    "follows.removed": "“{text}” 팔로우를 취소했습니다.",
+    "follows.not_found": "“{text}”은(는) 팔로우하고 있지 않습니다. /digest following 으로 목록을 볼 수 있습니다.",
+    "follows.removed_all": "팔로우를 모두 취소했습니다 ({n}개).",
+    "follows.none": "아직 팔로우한 주제가 없습니다. 예: /digest follow 양자화, /digest follow Security",
+    "follows.list": "팔로우 중 ({n}개): {items}. 맞는 논문이 있으면 이 채널의 다이제스트 스레드에서 멘션해 드립니다.",
+    "follows.empty_arg": "무엇을 팔로우할까요? 예: /digest follow speculative decoding, /digest follow Security",
+    "follows.unsearchable": "“{text}”에는 논문에서 찾을 수 있는 단어가 없습니다. 영어 단어, AI 용어나 카테고리를 입력해 주세요.",
+    "follows.too_many": "이미 {max}개를 팔로우하고 있습니다. 먼저 /digest unfollow 로 하나를 취소해 주세요.",
+    "follows.off": "이 설치에서는 팔로우 기능이 꺼져 있습니다.",
 }

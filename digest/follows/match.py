@@ -1,0 +1,139 @@
+"""Which papers of a day each follow matches, with the FTS5 index and the Korean glossary of Q&A.
+
+A follow is either a category (its name or an alias: ``Security``, ``멀티모달``) or words. Words are
+searched in title and abstract as whole words (FTS5's ``porter unicode61`` tokens, no prefix
+match): Latin words typed together must appear together, as a phrase (``speculative decoding``);
+each Korean glossary word found (``양자화``) stands for its English terms, and every group must
+match (``양자화 LLM``: (quantization OR quantized) AND "llm"). A glossary entry of several English
+words is read as alternatives when they are forms of one word (quantization/quantized) or the
+Korean word is short (``추론`` -> inference OR reasoning), and as a phrase otherwise
+(``강화학습`` -> "reinforcement learning").
+
+Every paper of the day is matched, not only the summarized ones: the search runs over the rowid
+ranges the day's papers occupy in the index, once per distinct follow, however many people follow it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+from digest.ask.bm25 import DayPapers
+from digest.ask.language import HANGUL, LATIN_WORD
+from digest.ask.retrieve import Retriever, fts_phrase
+from digest.follows.store import Follow
+from digest.glossary import QUERY_TERMS_KO
+from digest.models import Paper
+
+_KO_KEYS = sorted(QUERY_TERMS_KO, key=len, reverse=True)  # longest first: 강화학습 before 학습
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A compiled follow: a category name, or an FTS5 expression (empty: nothing to search)."""
+
+    category: str | None = None
+    fts: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return self.category is None and not self.fts
+
+
+def _alternatives(key: str, value: str) -> list[list[str]]:
+    words = [w for w in LATIN_WORD.findall(value.lower().replace("-", " "))]
+    parts = value.lower().split()
+    if len(parts) == 1:
+        return [words]
+    stem = os.path.commonprefix(parts)
+    if len(stem) >= 4 or (" " not in key and len(key) <= 2):
+        return [LATIN_WORD.findall(p) for p in parts]
+    return [words]
+
+
+def compile_follow(text: str, taxonomy) -> Rule:
+    """The rule of one follow's text (see the module docstring)."""
+    cat = taxonomy.get(text)
+    if cat is not None:
+        return Rule(category=cat.name)
+    rest = text.lower()
+    groups: list[str] = []
+    if HANGUL.search(rest):
+        for key in _KO_KEYS:
+            if key in rest:
+                rest = rest.replace(key, " ")
+                alts = [fts_phrase(a) for a in _alternatives(key, QUERY_TERMS_KO[key]) if a]
+                alts = list(dict.fromkeys(a for a in alts if a != '""'))
+                if alts:
+                    groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+    latin = LATIN_WORD.findall(rest)
+    if latin:
+        groups.append(fts_phrase(latin))
+    return Rule(fts=" AND ".join(dict.fromkeys(groups)))
+
+
+@dataclass(frozen=True)
+class Match:
+    paper: Paper
+    category: str
+
+
+class FollowMatcher:
+    """Matches follows against one stored day's papers (all of them)."""
+
+    def __init__(self, store, taxonomy):
+        self.store = store
+        self.taxonomy = taxonomy
+        self.retriever = Retriever(store)
+        self._rules: dict[str, Rule] = {}
+
+    def rule(self, text: str) -> Rule:
+        rule = self._rules.get(text)
+        if rule is None:
+            rule = self._rules[text] = compile_follow(text, self.taxonomy)
+        return rule
+
+    def day_matches(self, day: date, follows: dict[str, list[Follow]]) -> dict[str, list[Match]]:
+        """user -> the day's papers their follows match (in the day's order), users without
+        matches left out."""
+        if not follows:
+            return {}
+        rows = self.store.day_papers(day)
+        if not rows:
+            return {}
+        papers = self.retriever.day_papers(day)
+        order = {p.arxiv_id: i for i, (p, _) in enumerate(rows)}
+        by_category: dict[str, set[str]] = {}
+        for p, label in rows:
+            by_category.setdefault(label.category, set()).add(p.arxiv_id)
+        found: dict[str, set[str]] = {}
+        for text in {f.text for fs in follows.values() for f in fs}:
+            rule = self.rule(text)
+            if rule.category is not None:
+                found[text] = by_category.get(rule.category, set())
+            elif rule.fts and papers is not None:
+                found[text] = self._search(rule.fts, papers)
+            else:
+                found[text] = set()
+        out: dict[str, list[Match]] = {}
+        for user, fs in follows.items():
+            ids = set().union(*(found[f.text] for f in fs))
+            if ids:
+                out[user] = [Match(rows[order[a]][0], rows[order[a]][1].category)
+                             for a in sorted(ids, key=order.__getitem__)]
+        return out
+
+    def _search(self, expression: str, papers: DayPapers) -> set[str]:
+        fetch = self.retriever.fetch
+        rowids: set[int] = set()
+        for lo, hi in papers.ranges:
+            rowids.update(r for (r,) in fetch("select rowid from papers_fts where papers_fts match ? "
+                                              "and rowid between ? and ?", [expression, lo, hi]))
+        if papers.scattered:
+            inverse = {i: r for r, i in papers.position.items()}
+            apart = [inverse[i] for i in papers.scattered]
+            rowids.update(r for (r,) in fetch(
+                f"select rowid from papers_fts where papers_fts match ? and rowid in "
+                f"({','.join('?' * len(apart))})", [expression, *apart]))
+        return {papers.ids[papers.position[r]] for r in rowids if r in papers.position}
