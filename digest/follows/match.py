@@ -22,6 +22,7 @@ from datetime import date
 from digest.ask.bm25 import DayPapers
 from digest.ask.language import HANGUL, LATIN_WORD
 from digest.ask.retrieve import Retriever, fts_phrase
+from digest.ask.terms import STOPWORDS
 from digest.follows.store import Follow
 from digest.glossary import QUERY_TERMS_KO
 from digest.models import Paper
@@ -68,7 +69,7 @@ def compile_follow(text: str, taxonomy) -> Rule:
                 if alts:
                     groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
     latin = LATIN_WORD.findall(rest)
-    if latin:
+    if latin and not all(w in STOPWORDS for w in latin):  # "follow with" would match every paper
         groups.append(fts_phrase(latin))
     return Rule(fts=" AND ".join(dict.fromkeys(groups)))
 
@@ -103,25 +104,34 @@ class FollowMatcher:
         if not rows:
             return {}
         papers = self.retriever.day_papers(day)
-        order = {p.arxiv_id: i for i, (p, _) in enumerate(rows)}
-        by_category: dict[str, set[str]] = {}
-        for p, label in rows:
-            by_category.setdefault(label.category, set()).add(p.arxiv_id)
-        found: dict[str, set[str]] = {}
+        index = {p.arxiv_id: i for i, (p, _) in enumerate(rows)}
+        by_category: dict[str, list[int]] = {}
+        for i, (_, label) in enumerate(rows):
+            by_category.setdefault(label.category, []).append(i)
+        found: dict[str, list[int]] = {}  # follow text -> indexes of its papers, in the day's order
         for text in {f.text for fs in follows.values() for f in fs}:
             rule = self.rule(text)
             if rule.category is not None:
-                found[text] = by_category.get(rule.category, set())
+                found[text] = by_category.get(rule.category, [])
             elif rule.fts and papers is not None:
-                found[text] = self._search(rule.fts, papers)
+                found[text] = sorted(index[a] for a in self._search(rule.fts, papers))
             else:
-                found[text] = set()
+                found[text] = []
+        made: dict[int, Match] = {}
+
+        def match(i: int) -> Match:
+            m = made.get(i)
+            if m is None:
+                m = made[i] = Match(rows[i][0], rows[i][1].category)
+            return m
+
         out: dict[str, list[Match]] = {}
         for user, fs in follows.items():
-            ids = set().union(*(found[f.text] for f in fs))
-            if ids:
-                out[user] = [Match(rows[order[a]][0], rows[order[a]][1].category)
-                             for a in sorted(ids, key=order.__getitem__)]
+            lists = [found[f.text] for f in fs if found[f.text]]
+            if not lists:
+                continue
+            ids = lists[0] if len(lists) == 1 else sorted(set().union(*lists))
+            out[user] = [match(i) for i in ids]
         return out
 
     def _search(self, expression: str, papers: DayPapers) -> set[str]:
