@@ -35,6 +35,9 @@ from digest.present import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
 from digest.follows.commands import handle_follow
+from digest.follows.match import FollowMatcher
+from digest.follows.ping import ping_parts
+from digest.follows.store import Follows
 from digest.query.follow import FOLLOW_KINDS
 from digest.query.parse import parse_query
 from digest.query.words import language_code
@@ -136,6 +139,20 @@ class ConsoleChat:
             self.history = []  # a new digest is a new thread
         self.day = digest.day
         self.say(self.ui["thread"].format(day=digest.day.isoformat()), "dim")
+        if category is None:
+            self.show_follows(digest.day)
+
+    def show_follows(self, day: date) -> None:
+        """The local user's follow ping for ``day``, as a chat channel's thread would get it."""
+        if not self.service.settings.digest_follows:
+            return
+        mine = Follows(self.service.store).of("console", self.user)
+        if not mine:
+            return
+        found = FollowMatcher(self.service.store, self.service.taxonomy).day_matches(day, {self.user: mine})
+        for _, text in ping_parts(language_code(self.language), day, found, lambda u: f"@{u}",
+                                  lambda p: f"• {p.title} — {p.link}", 100_000):
+            self.say(text, "magenta")
 
     def _write_chart(self, digest: Digest) -> str:
         if not digest.chart_png:

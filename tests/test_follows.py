@@ -176,3 +176,20 @@ def test_admin_view_counts_without_contents_unless_show(service, monkeypatch, ca
     capsys.readouterr()
     assert cli_main(["status"]) == 0
     assert "follows: 1 users, 2 follows" in capsys.readouterr().out
+
+
+def test_the_console_follows_as_the_local_user_and_shows_its_ping(fixtures, tmp_path, monkeypatch):
+    import io
+
+    from bot.console import main as console
+
+    monkeypatch.setenv("DIGEST_SOURCES", f"hf:{tmp_path}/missing/hf_{{date}}.json")
+    out = io.StringIO()
+    lines = ["/digest follow jailbreak", "/digest following", "/digest 2024-11-22", "/digest unfollow all"]
+    assert console(["--source", str(fixtures / "hf_small.json"), "--date", "2024-11-22", "--language", "en",
+                    "--user", "ada"], stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out) == 0
+    shown = out.getvalue()
+    assert "Following “jailbreak” (1 follows)" in shown and "You follow (1): “jailbreak”" in shown
+    ping = shown[shown.index("🔔 Papers of 2024-11-22 for your follows:"):]
+    assert ping.splitlines()[1] == "@ada" and "https://arxiv.org/abs/2411.90003" in ping
+    assert "Unfollowed everything (1)." in shown
