@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from digest.classify.taxonomy import Taxonomy
 from digest.query.words import language_code
+from digest.text import t
 
 
 def _examples(taxonomy: Taxonomy | None) -> tuple[str, str]:
@@ -33,6 +34,7 @@ def help_text(language: str = "en", taxonomy: Taxonomy | None = None) -> str:
             "• /digest settings — 이 채널의 구독 설정 보기",
             "• /digest help — 이 도움말",
         ]
+        lines.insert(-1, t("ko", "follows.help"))  # follows (issue 16)
         if taxonomy is not None:
             lines.append("카테고리: " + ", ".join(taxonomy.names))
     else:
@@ -48,6 +50,7 @@ def help_text(language: str = "en", taxonomy: Taxonomy | None = None) -> str:
             "• /digest settings — show this channel's subscription",
             "• /digest help — this help",
         ]
+        lines.insert(-1, t("en", "follows.help"))  # follows (issue 16)
         if taxonomy is not None:
             lines.append("Categories: " + ", ".join(taxonomy.names))
     return "\n".join(lines)

@@ -51,4 +51,5 @@ STRINGS: dict[str, object] = {
     "follows.unsearchable": "“{text}” has no word I can search papers for; try English words, a Korean AI term or a category.",
     "follows.too_many": "You follow {max} topics already; /digest unfollow one first.",
     "follows.off": "Follows are turned off on this install.",
+    "follows.help": "• /digest follow speculative decoding | /digest following | /digest unfollow <…|all> — be mentioned in the digest's thread when papers match your topics",
 }

@@ -51,4 +51,5 @@ STRINGS: dict[str, object] = {
     "follows.unsearchable": "“{text}”에는 논문에서 찾을 수 있는 단어가 없습니다. 영어 단어, AI 용어나 카테고리를 입력해 주세요.",
     "follows.too_many": "이미 {max}개를 팔로우하고 있습니다. 먼저 /digest unfollow 로 하나를 취소해 주세요.",
     "follows.off": "이 설치에서는 팔로우 기능이 꺼져 있습니다.",
+    "follows.help": "• /digest follow 양자화 | /digest following | /digest unfollow <…|all> — 관심 주제의 논문이 나오면 다이제스트 스레드에서 멘션",
 }
