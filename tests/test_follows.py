@@ -193,3 +193,37 @@ def test_the_console_follows_as_the_local_user_and_shows_its_ping(fixtures, tmp_
     ping = shown[shown.index("🔔 Papers of 2024-11-22 for your follows:"):]
     assert ping.splitlines()[1] == "@ada" and "https://arxiv.org/abs/2411.90003" in ping
     assert "Unfollowed everything (1)." in shown
+
+
+class RecordingPoster:
+    platform = "slack"
+
+    def __init__(self):
+        self.pings = []
+
+    async def ping(self, channel, day, language, thread_id, matches):
+        self.pings.append((channel, day, thread_id, {u: [m.paper.arxiv_id for m in ms] for u, ms in matches.items()}))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_sweep_pings_posted_days_only_and_not_when_follows_are_off(fixtures, tmp_path, enabled):
+    import asyncio
+
+    from bot.core.pings import PingSweep
+    from digest.deliver.ledger import PostLedger
+
+    settings = load_settings(_env_file=None, digest_db=tmp_path / "d.db", digest_language="en",
+                             openai_api_key=None, digest_follows=enabled)
+    svc = DigestService(settings, clock=lambda: datetime(2024, 11, 23, 9, tzinfo=timezone.utc))
+    day = date(2024, 11, 22)
+    svc.build(day, sources=[str(fixtures / "hf_small.json")])
+    Follows(svc.store).add("slack", "U1", "jailbreak")
+    for channel in ("CPOSTED", "CPENDING"):
+        Follows(svc.store).seen_in("slack", "U1", channel)
+    ledger = PostLedger(svc.store)
+    ledger.mark_posted("slack", "CPOSTED", day, "en", "1.1", "1.1", "complete")
+    ledger.mark_pending("slack", "CPENDING", day, "en")  # not posted yet: no ping
+    poster = RecordingPoster()
+    asyncio.run(PingSweep(svc, {"slack": poster}).sweep(datetime(2024, 11, 23, 9, tzinfo=timezone.utc)))
+    assert poster.pings == ([("CPOSTED", day, "1.1", {"U1": ["2411.90003"]})] if enabled else [])
+    svc.store.close()
