@@ -144,7 +144,8 @@ class ConsoleChat:
 
     def show_follows(self, day: date) -> None:
         """The local user's follow ping for ``day``, as a chat channel's thread would get it."""
-        if not self.service.settings.digest_follows:
+        settings = getattr(self.service, "settings", None)
+        if settings is None or not settings.digest_follows:
             return
         mine = Follows(self.service.store).of("console", self.user)
         if not mine:
