@@ -147,7 +147,7 @@ def test_randomized_crashes_never_ping_twice_or_drop_a_ping(world):  # noqa: F81
     assert run(world, probe, Clock(NOW), counter) == "ok"
     total = len(counter.steps)
     crashes = Counter()
-    for i in range(10):
+    for i in range(6):
         folder, channels, expected = setup(world, f"pr{i}")
         clock = Clock(NOW)
         for _ in range(rng.choice((1, 2))):
@@ -159,4 +159,4 @@ def test_randomized_crashes_never_ping_twice_or_drop_a_ping(world):  # noqa: F81
         clock.advance(minutes=5)
         assert run(world, folder, clock, None) == "ok"
         assert_pinged_once(world, folder, channels, expected)
-    assert crashes["crashed"] >= 8
+    assert crashes["crashed"] >= 5  # most lives really died mid-way
