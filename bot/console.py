@@ -34,6 +34,11 @@ from rich.text import Text
 from digest.present import links
 from digest.errors import DigestError
 from digest.models import Answer, Digest
+from digest.follows.commands import handle_follow
+from digest.follows.match import FollowMatcher
+from digest.follows.ping import ping_parts
+from digest.follows.store import Follows
+from digest.query.follow import FOLLOW_KINDS
 from digest.query.parse import parse_query
 from digest.text import language_code, t
 from digest.present.markdown import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
@@ -79,6 +84,21 @@ class ConsoleChat:
             self.history = []  # a new digest is a new thread
         self.day = digest.day
         self.say(t(self.language, "console_thread", day=digest.day.isoformat()), "dim")
+        if category is None:
+            self.show_follows(digest.day)
+
+    def show_follows(self, day: date) -> None:
+        """The local user's follow ping for ``day``, as a chat channel's thread would get it."""
+        settings = getattr(self.service, "settings", None)
+        if settings is None or not settings.digest_follows:
+            return
+        mine = Follows(self.service.store).of("console", self.user)
+        if not mine:
+            return
+        found = FollowMatcher(self.service.store, self.service.taxonomy).day_matches(day, {self.user: mine})
+        for _, text in ping_parts(language_code(self.language), day, found, lambda u: f"@{u}",
+                                  lambda p: f"• {p.title} — {p.link}", 100_000):
+            self.say(text, "magenta")
 
     def _write_chart(self, digest: Digest) -> str:
         if not digest.chart_png:
@@ -132,6 +152,9 @@ class ConsoleChat:
             return
         query = parse_query(rest, self.service.taxonomy, self.service.today(),
                             language=language_code(self.language))
+        if query.kind in FOLLOW_KINDS:  # the local user's follows (digest.follows)
+            self.say(handle_follow(self.service, query, "console", self.user, "console", self.language))
+            return
         if query.kind in ("subscribe", "unsubscribe", "settings"):
             self.say(t(self.language, "console_subscriptions"), "yellow")
             return

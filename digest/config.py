@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     # --- subscriptions / scheduler ---
     digest_admins: str = ""
     digest_scheduler_interval: float = Field(30.0, gt=0)
+    digest_follows: bool = True  # personal follows and their ping (issue 16); off disables both
     # --- deployment ---
     digest_log_format: str = "text"
     digest_health_port: int = Field(8080, ge=0, le=65535)

@@ -209,7 +209,8 @@ def assert_exactly_once(world, folder: Path, channels) -> None:
                 assert top[0]["metadata"]["event_payload"]["day"] == DAY.isoformat()
                 replies = fake.replies(channel, top[0]["ts"])
                 sections = Counter((m["metadata"]["event_payload"]["category"], m["metadata"]["event_payload"]["part"])
-                                   for m in replies if m.get("metadata"))
+                                   for m in replies if (m.get("metadata") or {}).get("event_type")
+                                   == "daily_digest_section")  # not the follow ping
                 expected = Counter((s.category, part) for s in digest.summaries
                                    for part in range(len(slack_blocks.category_messages(s, digest))))
                 assert sections == expected, f"{channel}: thread {sections} != {expected}"

@@ -4,6 +4,7 @@ grammar in the bot's language, and routed by kind.
 * ``instant`` (help, categories, a mistake): text only, no I/O: Slack answers in its ack;
 * ``subscription`` (subscribe, unsubscribe, settings): the channel's subscription, changed by
   ``digest.deliver.subscriptions`` with each platform's own permission check;
+* ``follow`` (follow, following, unfollow): the author's own follows (``digest.follows``);
 * ``digest``: a digest (a day, a category), resolved off the event loop (it may build).
 
 Each adapter renders and sends the reply its own way (Block Kit / embeds).
@@ -14,9 +15,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from digest.models import DigestQuery
+from digest.query.follow import FOLLOW_KINDS
 from digest.query.parse import parse_query
 
-INSTANT, SUBSCRIPTION, DIGEST = "instant", "subscription", "digest"
+INSTANT, SUBSCRIPTION, DIGEST, FOLLOW = "instant", "subscription", "digest", "follow"
 INSTANT_KINDS = frozenset({"help", "categories", "error"})
 SUBSCRIPTION_KINDS = frozenset({"subscribe", "unsubscribe", "settings"})
 
@@ -27,6 +29,8 @@ class Command(NamedTuple):
 
 
 def route_of(query: DigestQuery) -> str:
+    if query.kind in FOLLOW_KINDS:  # the person's own follows: digest.follows.commands.handle_follow
+        return FOLLOW
     if query.kind in SUBSCRIPTION_KINDS:
         return SUBSCRIPTION
     if query.kind in INSTANT_KINDS:

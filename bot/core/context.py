@@ -22,6 +22,9 @@ class Poster(Protocol):
     async def note(self, channel: str, day: date, language: str, text: str) -> PostRecord:
         """Post a one-line note for ``day`` once (days without papers)."""
 
+    # Optional (``bot.core.pings`` checks for it): ``async def ping(channel, day, language,
+    # thread_id, matches)`` posts the day's follow ping in the digest's thread, once.
+
 
 class ChatBot(Protocol):
     """What the listeners need of an adapter's bot (``SlackBot``, ``DigestBot``): the engine, the

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from bot.core.context import Poster
+from bot.core.pings import PingSweep
 from digest.errors import NoPapersError
 from digest.models import Digest
 from digest.deliver.ledger import NO_PAPERS, PostLedger, PostRecord, is_complete
@@ -58,6 +59,7 @@ class TickReport:
     due: int = 0
     outcomes: list[Outcome] = field(default_factory=list)
     builds: list[tuple[date, str, str]] = field(default_factory=list)  # day, language, how
+    pings: list[tuple[str, str, str]] = field(default_factory=list)  # platform, channel, detail
 
     def by_state(self, state: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.state == state]
@@ -86,6 +88,7 @@ class Scheduler:
         self._build_retry: dict[tuple[date, str], tuple[float, int]] = {}
         self._post_retry: dict[tuple[str, str, date], tuple[float, int]] = {}
         self._warned: set[str] = set()
+        self.pings = PingSweep(service, self.posters)  # follow pings after the posts (bot.core.pings)
 
     # --- the loop -------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event | None = None, lease=None) -> None:
@@ -128,6 +131,7 @@ class Scheduler:
         due = [d for d in due if self._has_poster(d) and not self._waiting(self._post_retry, d.key, now)]
         report.due = len(due)
         if not due:
+            report.pings = await self.pings.sweep(now)
             return report
         groups: dict[tuple[date, str], list[Due]] = defaultdict(list)
         for d in due:
@@ -142,6 +146,7 @@ class Scheduler:
         await asyncio.gather(*(self._fan_out(platform, items, now, report)
                                for platform, items in jobs.items()))
         self._prune(now)
+        report.pings = await self.pings.sweep(now)
         return report
 
     async def _weekly(self, now: datetime, report: TickReport) -> None:

@@ -13,7 +13,7 @@ from datetime import date
 import discord
 from discord import app_commands
 
-from bot.core.commands import SUBSCRIPTION, dispatch
+from bot.core.commands import FOLLOW, SUBSCRIPTION, dispatch
 from bot.core.context import ChatBot
 from bot.discord import embeds
 from bot.discord import limits
@@ -172,6 +172,9 @@ class DigestCommands:
 
     async def run(self, interaction: discord.Interaction, query: str, public: bool) -> None:
         parsed, route = dispatch(self.bot.service, query, self.language)
+        if route == FOLLOW:
+            await self.follow(interaction, parsed)
+            return
         if route == SUBSCRIPTION:
             # acknowledge within Discord's 3 s first: the database may wait behind a build's lock
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -186,6 +189,20 @@ class DigestCommands:
         ephemeral = not public or parsed.kind == "error"  # a mistake is shown only to its author
         await self.answer(interaction, parsed, self.language, ephemeral=ephemeral,
                           build_missing=self.build_missing)
+
+    async def follow(self, interaction: discord.Interaction, query: DigestQuery) -> None:
+        """follow / following / unfollow: the author's own follows, answered to them only."""
+        from digest.follows.commands import handle_follow
+
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            reply = await asyncio.to_thread(handle_follow, self.bot.service, query, PLATFORM,
+                                            str(interaction.user.id), str(interaction.channel_id),
+                                            self.language)
+        except Exception:
+            log.exception("discord: /digest %s failed", query.kind)
+            reply = text(self.language, "failed")
+        await interaction.followup.send(reply, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
     def config_reply(self, interaction: discord.Interaction, query: DigestQuery) -> str:
         """subscribe / unsubscribe / settings for this channel; changes need Manage Server.

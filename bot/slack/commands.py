@@ -14,7 +14,7 @@ from datetime import date
 
 from slack_sdk.errors import SlackApiError
 
-from bot.core.commands import INSTANT, SUBSCRIPTION, dispatch
+from bot.core.commands import FOLLOW, INSTANT, SUBSCRIPTION, dispatch
 from bot.core.context import ChatBot
 from bot.slack import blocks
 from bot.slack.client import error_code
@@ -74,6 +74,9 @@ def register(bot: ChatBot) -> None:
         if route == SUBSCRIPTION:
             bot.spawn(bot.subscription(query, command, respond))
             return
+        if route == FOLLOW:
+            bot.spawn(follow_command(bot, query, command, respond))
+            return
         bot.spawn(answer_command(bot, query, respond))
 
     @app.action(blocks.SHARE_ACTION)
@@ -90,6 +93,21 @@ def register(bot: ChatBot) -> None:
         option = body["actions"][0].get("selected_option") or {}
         data = blocks.parse_value(option.get("value", ""))
         bot.spawn(open_category(bot, data, respond))
+
+
+async def follow_command(bot: ChatBot, query, command, respond) -> None:
+    """follow / following / unfollow: the author's own follows; the reply only they see."""
+    from digest.follows.commands import handle_follow
+
+    try:
+        reply = await asyncio.to_thread(handle_follow, bot.service, query, "slack", command.get("user_id") or "",
+                                        command.get("channel_id") or "", bot.language)
+    except DigestError as err:
+        reply = str(err)
+    except Exception:
+        log.exception("/digest %s failed", query.kind)
+        reply = blocks.ui(bot.language, "failed", error="internal error")
+    await send(respond, blocks.text_reply(reply), "/digest follow reply", response_type="ephemeral")
 
 
 async def answer_command(bot: ChatBot, query, respond) -> None:

@@ -3,6 +3,7 @@ the "no papers" note (marker: metadata of type ``NOTE_EVENT_TYPE``, a persisted 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.core.posting import NOTE_HISTORY, post_note
@@ -11,6 +12,9 @@ from digest.models import Digest
 from digest.store.chat_state import ChatState
 
 NOTE_EVENT_TYPE = "daily_digest_note"
+PING_EVENT_TYPE = "daily_digest_ping"  # marker of a follow ping's message: {day, part}
+PING_LIMIT = 3500  # characters per ping message (Slack allows more; a long one is hard to read)
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
 class SlackPoster:
@@ -58,6 +62,34 @@ class SlackPoster:
                 return message["ts"]
         return ""
 
+    async def ping(self, channel: str, day: date, language: str, thread_id: str, matches):
+        """The follow ping in the day's thread: ``<@U…>`` mentions, marked with metadata."""
+        from bot.core.pings import post_ping
+        from bot.slack.mrkdwn import link
+        from digest.follows.ping import ping_parts
+        from digest.follows.store import PingLedger
+
+        parts = ping_parts(language, day, matches,
+                           lambda u: f"<@{u}>" if _USER_ID.fullmatch(u) else None,
+                           lambda p: f"• {link(p.link, p.title)}", PING_LIMIT)
+
+        async def find() -> set[int]:
+            resp = await self.client.conversations_replies(channel=channel, ts=thread_id,
+                                                           include_all_metadata=True, limit=200)
+            return {int((m.get("metadata") or {}).get("event_payload", {}).get("part", -1))
+                    for m in resp.get("messages") or []
+                    if (m.get("metadata") or {}).get("event_type") == PING_EVENT_TYPE
+                    and m["metadata"].get("event_payload", {}).get("day") == day.isoformat()}
+
+        async def send(i: int, users: list[str], text: str) -> str:
+            resp = await self.client.chat_postMessage(
+                channel=channel, thread_ts=thread_id, text=text, unfurl_links=False,
+                metadata={"event_type": PING_EVENT_TYPE,
+                          "event_payload": {"day": day.isoformat(), "part": i}})
+            return resp["ts"]
+
+        return await post_ping(PingLedger(self.service.store), self.platform, channel, day, parts,
+                               find=find, send=send)
 
 WEEK_EVENT_TYPE = "weekly_digest"  # marker of a weekly post (persisted: never change it)
 

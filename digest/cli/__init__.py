@@ -21,6 +21,7 @@ from digest.cli.admin import cmd_backup, cmd_doctor, cmd_prune, cmd_status, cmd_
 from digest.cli.build import cmd_ask, cmd_build, cmd_categories, cmd_classify, cmd_run, cmd_show
 from digest.cli.common import Handler, err_console
 from digest.cli.week import add_parsers as add_week_parsers, cmd_week, cmd_weekly
+from digest.cli.follows import add_parser as add_follows_parser, cmd_follows
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError
 
@@ -28,7 +29,7 @@ COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
-    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup,
+    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup, "follows": cmd_follows,
     "week": cmd_week, "weekly": cmd_weekly,
 }
 
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--keep-days", type=int, metavar="N", help="default DIGEST_KEEP_DAYS")
     pr.add_argument("--vacuum", action="store_true", help="then VACUUM to shrink the file")
     add_week_parsers(sub)  # digest week, digest weekly (digest.cli.week)
+    add_follows_parser(sub)
     _verbose_everywhere(sub)
     return parser
 

@@ -155,7 +155,12 @@ def _status(args, echo: Callable[[str], None]) -> int:
     lines = status_lines(subs, now, complete_before=_digest_today(settings, now))
     echo(f"Subscriptions ({len(lines)}):" if lines else
          "No subscriptions (digest subscriptions add ..., or /digest subscribe in a channel).")
-    for line in lines:
+    from digest.cli.follows import status_line  # follows per channel (issue 16)
+    from digest.follows.store import Follows
+
+    per_channel = Follows(store).per_channel()
+    for sub, line in zip(subs.all(), lines):
+        line += "\n    " + status_line(store, sub.platform, sub.channel, per_channel)
         echo("  " + line.replace("\n", "\n  "))
     today = now.astimezone(timezone.utc).date().isoformat()
     from digest.llm.ledger import calls_and_tokens

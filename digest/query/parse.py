@@ -16,6 +16,7 @@ surrounding whitespace, edge punctuation, full-width characters and case are all
     subscribe HH:MM ZONE [ko|en] [CATEGORY ...]  -> subscribe, args=(HH:MM, ZONE, [lang], *names)
     unsubscribe                       -> unsubscribe, args=remaining tokens
     settings                          -> settings,    args=remaining tokens
+    follow WORDS | following | unfollow WORDS|all  -> see ``query.follow``
 
 Every command word has its forms in each catalog of ``digest.text`` (``words_help``, ...):
 a reader may type the words of any language the bot speaks.
@@ -40,6 +41,7 @@ from datetime import date, datetime, timedelta
 
 from digest.classify.taxonomy import Taxonomy
 from digest.models import DigestQuery
+from digest.query.follow import FOLLOW_KINDS, parse_follow
 from digest.query.subscribe import parse_subscribe
 from digest.query.words import (
     clean,
@@ -57,7 +59,7 @@ log = logging.getLogger(__name__)
 KINDS = frozenset(
     {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error",
      "week"}
-)
+) | FOLLOW_KINDS
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
 
@@ -104,6 +106,8 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
         tokens.pop(0)
     if not tokens:
         return DigestQuery("digest")
+    if (follow := parse_follow(text)) is not None:  # follow | following | unfollow (query.follow)
+        return follow
 
     head, rest = tokens[0].casefold(), tokens[1:]
     word = strip_punct(head).lstrip("-/!")  # "--help", "/help", "-h" -> "help", "h"

@@ -176,3 +176,18 @@ def _m010(db: sqlite_utils.Database) -> None:
         "platform": str, "channel": str, "day": str, "language": str, "state": str,
         "message_id": str, "thread_id": str, "detail": str, "updated_at": float,
     }, pk=("platform", "channel", "day"))
+
+
+@migrations(name="011_follows")
+def _m011(db: sqlite_utils.Database) -> None:
+    # a person's follows (issue 16): (platform, user) -> normalised key, as typed
+    db["follows"].create({"platform": str, "user": str, "key": str, "text": str,
+                          "created_at": float}, pk=("platform", "user", "key"))
+    # channels where a person used a follow command: where their follows ping them
+    db["follow_channels"].create({"platform": str, "user": str, "channel": str, "seen_at": float},
+                                 pk=("platform", "user", "channel"))
+    db["follow_channels"].create_index(["platform", "channel"])
+    # the ping ledger: one follow ping per (platform, channel, day), pending -> posted
+    db["follow_pings"].create({"platform": str, "channel": str, "day": str, "state": str,
+                               "message_id": str, "detail": str, "updated_at": float},
+                              pk=("platform", "channel", "day"))

@@ -84,6 +84,12 @@ STRINGS: dict[str, object] = {
     "words_unsubscribe": ("unsubscribe", "unsub"),
     "words_unsubscribe_second": (),
     "words_settings": ("settings", "setting", "config", "status"),
+    "words_follow": ("follow",),  # /digest follow WORDS (digest.query.follow)
+    "words_following": ("following", "follows"),
+    "words_unfollow": ("unfollow",),
+    "words_all": ("all", "*"),
+    "words_follow_list_second": (),  # "<follow> <list>" in two words means following
+    "words_follow_cancel_second": (),  # "<follow> <cancel> WORDS" means unfollow
     "words_week": ("week", "weekly"),  # /digest week [DATE] (digest.week)
     "words_weekly": ("weekly", "week"),  # /digest subscribe weekly ...
     "words_weekdays": (("mon", "monday"), ("tue", "tuesday"), ("wed", "wednesday"), ("thu", "thursday"), ("fri", "friday"), ("sat", "saturday"), ("sun", "sunday")),  # Monday first
@@ -235,4 +241,19 @@ STRINGS: dict[str, object] = {
     "week_not_subscribed": "This channel has no weekly post. Subscribe with /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
     "week_no_categories": "A weekly post covers every category: use /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en]",
     "week_help": "• /digest week [2024-11-26] — the 7 days ending that day (default yesterday) against the week before\n• /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] — post the week here every Monday (/digest unsubscribe weekly stops it)",
+    # --- follows
+    "follows.ping_head": "🔔 Papers of {day} for your follows:",
+    "follows.more": "and {n} more",
+    "follows.added": "Following “{text}” ({count} follows). When a day's papers match, you are mentioned in its digest's thread in this channel.",
+    "follows.already": "You already follow “{text}”.",
+    "follows.removed": "Unfollowed “{text}”.",
+    "follows.not_found": "You do not follow “{text}”. /digest following lists yours.",
+    "follows.removed_all": "Unfollowed everything ({n}).",
+    "follows.none": "You follow nothing yet. Try /digest follow speculative decoding or /digest follow Security.",
+    "follows.list": "You follow ({n}): {items}. You are mentioned in this channel's digest thread when they match.",
+    "follows.empty_arg": "What should I follow? e.g. /digest follow speculative decoding, /digest follow Security.",
+    "follows.unsearchable": "“{text}” has no word I can search papers for; try English words, a Korean AI term or a category.",
+    "follows.too_many": "You follow {max} topics already; /digest unfollow one first.",
+    "follows.off": "Follows are turned off on this install.",
+    "follows.help": "• /digest follow speculative decoding | /digest following | /digest unfollow <…|all> — be mentioned in the digest's thread when papers match your topics",
 }

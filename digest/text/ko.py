@@ -83,6 +83,12 @@ STRINGS: dict[str, object] = {
     "words_unsubscribe": ("구독취소", "구독해지", "구독해제"),
     "words_unsubscribe_second": ("취소", "해지", "해제"),
     "words_settings": ("설정",),
+    "words_follow": ("팔로우", "구독어"),  # /digest follow WORDS (digest.query.follow)
+    "words_following": ("팔로잉", "팔로우목록"),
+    "words_unfollow": ("언팔로우", "언팔", "팔로우취소"),
+    "words_all": ("전체", "모두", "전부"),
+    "words_follow_list_second": ("목록",),  # "팔로우 목록"
+    "words_follow_cancel_second": ("취소",),  # "팔로우 취소 ..."
     "words_week": ("주간", "이번주"),  # /digest week [DATE] (digest.week)
     "words_weekly": ("주간", "매주"),  # /digest subscribe weekly ...
     "words_weekdays": (("월", "월요일"), ("화", "화요일"), ("수", "수요일"), ("목", "목요일"), ("금", "금요일"), ("토", "토요일"), ("일", "일요일")),  # Monday first
@@ -225,4 +231,19 @@ STRINGS: dict[str, object] = {
     "week_not_subscribed": "이 채널은 주간 요약을 구독하지 않았습니다. /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
     "week_no_categories": "주간 게시는 모든 분야를 다룹니다: /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] 로 구독하세요.",
     "week_help": "• /digest week [2024-11-26] — 그날까지 7일(기본: 어제)과 그 전 주 비교\n• /digest subscribe weekly mon 09:00 Asia/Seoul [ko|en] — 매주 월요일 이 채널로 주간 요약 발송 (/digest unsubscribe weekly 로 중지)",
+    # --- follows
+    "follows.ping_head": "🔔 {day} 팔로우한 주제의 논문:",
+    "follows.more": "외 {n}편",
+    "follows.added": "“{text}”을(를) 팔로우합니다 (팔로우 {count}개). 그날 논문이 맞으면 이 채널의 다이제스트 스레드에서 멘션해 드립니다.",
+    "follows.already": "이미 “{text}”을(를) 팔로우하고 있습니다.",
+    "follows.removed": "“{text}” 팔로우를 취소했습니다.",
+    "follows.not_found": "“{text}”은(는) 팔로우하고 있지 않습니다. /digest following 으로 목록을 볼 수 있습니다.",
+    "follows.removed_all": "팔로우를 모두 취소했습니다 ({n}개).",
+    "follows.none": "아직 팔로우한 주제가 없습니다. 예: /digest follow 양자화, /digest follow Security",
+    "follows.list": "팔로우 중 ({n}개): {items}. 맞는 논문이 있으면 이 채널의 다이제스트 스레드에서 멘션해 드립니다.",
+    "follows.empty_arg": "무엇을 팔로우할까요? 예: /digest follow speculative decoding, /digest follow Security",
+    "follows.unsearchable": "“{text}”에는 논문에서 찾을 수 있는 단어가 없습니다. 영어 단어, AI 용어나 카테고리를 입력해 주세요.",
+    "follows.too_many": "이미 {max}개를 팔로우하고 있습니다. 먼저 /digest unfollow 로 하나를 취소해 주세요.",
+    "follows.off": "이 설치에서는 팔로우 기능이 꺼져 있습니다.",
+    "follows.help": "• /digest follow 양자화 | /digest following | /digest unfollow <…|all> — 관심 주제의 논문이 나오면 다이제스트 스레드에서 멘션",
 }
