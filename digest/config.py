@@ -82,6 +82,8 @@ class Settings(BaseSettings):
     digest_log_format: str = "text"
     digest_health_port: int = Field(8080, ge=0, le=65535)
     port: int = Field(3000, ge=1, le=65535)
+    digest_site_url: str = ""
+    digest_site_dir: Path | None = None
 
     @field_validator("digest_log_level")
     @classmethod

@@ -16,6 +16,7 @@ import sys
 from digest.cli.admin import cmd_backup, cmd_doctor, cmd_prune, cmd_status, cmd_subscriptions, cmd_usage
 from digest.cli.build import cmd_ask, cmd_build, cmd_categories, cmd_classify, cmd_run, cmd_show
 from digest.cli.common import Handler, err_console
+from digest.cli.site import cmd_site
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError
 
@@ -23,7 +24,7 @@ COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
-    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup,
+    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup, "site": cmd_site,
 }
 
 
@@ -102,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(digests and posts stay)")
     pr.add_argument("--keep-days", type=int, metavar="N", help="default DIGEST_KEEP_DAYS")
     pr.add_argument("--vacuum", action="store_true", help="then VACUUM to shrink the file")
+    si = sub.add_parser("site", help="write the web archive: index, a page per day and week, "
+                                     "feed.xml (only what changed)")
+    si.add_argument("--out", metavar="DIR", help="output folder (default DIGEST_SITE_DIR, else DIGEST_OUT/site)")
+    si.add_argument("--language", help="digest language (default DIGEST_LANGUAGE)")
     _verbose_everywhere(sub)
     return parser
 

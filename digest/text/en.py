@@ -37,4 +37,16 @@ STRINGS: dict[str, object] = {
     "cut_chat": "… (cut here: the rest is in the report, {report})",
     "cut_report": "… ({n} more characters not shown: far longer than a summary should be)",
     "more_categories": "{n} more categories are in the report ({report}): {names}",
+    # --- site
+    "site_name": "Daily AI Insights",
+    "site_feed": "Atom feed",
+    "site_index_title": "Daily AI Insights: every digest",
+    "site_empty": "No digest has been built yet.",
+    "site_papers": "{n} papers",
+    "site_day_title": "AI papers of {day}",
+    "site_week_title": "Week {week} ({start} – {end})",
+    "site_no_digest": "no digest stored",
+    "site_category": "Category",
+    "site_total": "Total",
+    "site_link": "Web archive: {url}",
 }

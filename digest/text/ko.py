@@ -37,4 +37,16 @@ STRINGS: dict[str, object] = {
     "cut_chat": "… (여기까지만 보여 드립니다. 전체 내용은 리포트 {report}에 있습니다)",
     "cut_report": "… (이하 {n}자 생략: 요약이라기에는 지나치게 깁니다)",
     "more_categories": "나머지 {n}개 분야는 리포트 {report}에 있습니다: {names}",
+    # --- site
+    "site_name": "Daily AI Insights",
+    "site_feed": "Atom 피드",
+    "site_index_title": "Daily AI Insights: 전체 다이제스트",
+    "site_empty": "아직 만든 다이제스트가 없습니다.",
+    "site_papers": "논문 {n}편",
+    "site_day_title": "{day} AI 논문",
+    "site_week_title": "{week} 주간 ({start} – {end})",
+    "site_no_digest": "저장된 다이제스트 없음",
+    "site_category": "분야",
+    "site_total": "합계",
+    "site_link": "웹 아카이브: {url}",
 }
