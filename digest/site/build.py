@@ -18,7 +18,7 @@ from pathlib import Path
 
 from digest.models import Digest
 from digest.site.feed import FEED_DAYS, feed_xml
-from digest.site.pages import CSS, chart_path, day_page, day_path, index_page, week_path
+from digest.site.pages import CSS, chart_path, day_page, day_path, index_page, summary_html, week_path
 from digest.site.week import monday, week_page
 
 LAYOUT = 2  # bump when the pages' markup changes: the next build rewrites every page
@@ -80,9 +80,11 @@ def build_site(store, out: Path, language: str, site_url: str = "") -> SiteResul
 
     if full or not (out / CSS).exists():
         _write(out, CSS, resources.files("digest.site").joinpath("style.css").read_bytes(), result)
+    sections: dict[date, str] = {}  # the Markdown rendered once per day, for its page and the feed
     for day in changed:
         digest = get(day)
-        _write(out, day_path(day), day_page(digest), result)
+        sections[day] = summary_html(digest)
+        _write(out, day_path(day), day_page(digest, sections[day]), result)
         if digest.chart_png:
             _write(out, chart_path(day), digest.chart_png, result)
     for day in gone:
@@ -99,7 +101,7 @@ def build_site(store, out: Path, language: str, site_url: str = "") -> SiteResul
         newest = sorted(now, reverse=True)
         # the index needs only counts; the feed needs the newest days' texts
         _write(out, "index.html", index_page([light[d] for d in newest], language), result)
-        _write(out, "feed.xml", feed_xml([get(d) for d in newest[:FEED_DAYS]], language, site_url),
+        _write(out, "feed.xml", feed_xml([get(d) for d in newest[:FEED_DAYS]], language, site_url, sections),
                result)
     days = {d.isoformat(): s for d, s in sorted(now.items())}
     if result.written or old.get("days") != days:

@@ -28,8 +28,11 @@ def rfc3339(stamp: float) -> str:
     return datetime.fromtimestamp(stamp or 0, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def feed_xml(digests: list[Digest], language: str, site_url: str = "") -> bytes:
-    """``digests`` newest first; links absolute under ``site_url`` when set, else relative."""
+def feed_xml(digests: list[Digest], language: str, site_url: str = "",
+             sections: dict | None = None) -> bytes:
+    """``digests`` newest first; links absolute under ``site_url`` when set, else relative.
+    ``sections``: day -> :func:`summary_html` already rendered for the day pages (reused)."""
+    sections = sections or {}
     base = site_url.rstrip("/") + "/" if site_url else ""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -58,5 +61,6 @@ def feed_xml(digests: list[Digest], language: str, site_url: str = "") -> bytes:
         sub(entry, "updated", rfc3339(d.created_at))
         sub(entry, "link", rel="alternate", type="text/html", href=f"{base}{day_path(d.day)}")
         sub(entry, "summary", t(language, "site_papers", n=d.total_papers))
-        sub(entry, "content", summary_html(d), type="html")
+        html = sections.get(d.day)
+        sub(entry, "content", summary_html(d) if html is None else html, type="html")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"

@@ -96,7 +96,8 @@ def _size(png: bytes) -> str:
     return f' width="{width}" height="{height}"'
 
 
-def day_page(digest: Digest) -> str:
+def day_page(digest: Digest, sections: str | None = None) -> str:
+    """The day's page; ``sections``: :func:`summary_html` of it when already made (for the feed)."""
     lang = digest.language
     title = t(lang, "site_day_title", day=digest.day.isoformat())
     chart = (f'<figure><img src="{digest.day.isoformat()}.png" alt="{esc(t(lang, "chart_alt"))}"'
@@ -107,5 +108,6 @@ def day_page(digest: Digest) -> str:
     body = (f'<h1>{esc(title)}</h1>\n<p class="meta">'
             f'{esc(t(lang, "site_papers", n=digest.total_papers))} · '
             f'<a href="../{week_path(digest.day)}">{esc(week_key(digest.day))}</a></p>\n'
-            f'{notes}{chart}<nav><ul class="toc">{toc}</ul></nav>\n{summary_html(digest)}')
+            f'{notes}{chart}<nav><ul class="toc">{toc}</ul></nav>\n'
+            f'{summary_html(digest) if sections is None else sections}')
     return page(lang, title, body, "../")
