@@ -245,3 +245,31 @@ def test_bot_serves_the_archive_read_only(tmp_path):
                  "/archive/day/%2e%2e/%2e%2e/secret.txt", "/archive/link.txt", "/archive/nope.html"):
         assert got[path][0] in (403, 404) and "token" not in got[path][1], (path, got[path])
     assert got["POST"][0] == 405 and got["/healthz"][0] == 200
+
+
+# --- DIGEST_SITE_URL: the daily post links to the day's page ------------------------------------
+def test_daily_posts_link_to_the_days_page_when_a_site_url_is_set():
+    from bot.discord import embeds
+    from bot.slack import blocks
+    from digest.site.url import day_url
+
+    day = date(2024, 10, 19)
+    summary = CategorySummary("LLM", "🤖", (Paper("2410.00001", "A title"),), "text", "gpt", "ko")
+    digest = Digest(day, "ko", (summary,), (("LLM", 1),))
+    page = "https://example.org/archive/day/2024-10-19.html"
+    assert day_url("https://example.org/archive/", day) == page == day_url("https://example.org/archive", day)
+    for bad in ("", None, "javascript:alert(1)", "example.org/archive"):
+        assert day_url(bad, day) is None
+    slack = json_text(blocks.daily_post(digest, "https://example.org/archive").blocks)
+    assert f"<{page}|{page}>" in slack and "웹 아카이브" in slack
+    assert "archive" not in json_text(blocks.daily_post(digest).blocks)
+    assert "javascript" not in json_text(blocks.daily_post(digest, "javascript:alert(1)").blocks)
+    header = embeds.daily_header(digest, site_url="https://example.org/archive")
+    assert header[0].embeds[0].url == page
+    assert embeds.daily_header(digest)[0].embeds[0].url is None
+
+
+def json_text(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

@@ -19,6 +19,7 @@ from bot.discord.limits import (CONTENT, DEFAULT_ATTACHMENT_LIMIT, DESCRIPTION, 
 from bot.discord.links import quiet_links, unmask_links
 from bot.discord.words import word
 from digest.text import t
+from digest.site.url import day_url
 from digest.present import links
 from digest.models import Answer, CategorySummary, Digest, Paper
 from digest.present.gist import gist
@@ -152,10 +153,15 @@ def chart_fits(digest: Digest, limit: int = DEFAULT_ATTACHMENT_LIMIT) -> bool:
     return bool(digest.chart_png) and len(digest.chart_png) <= limit
 
 
-def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> list[Payload]:
-    """The channel message of a daily post: overview embed(s) with the chart attached."""
+def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT,
+                 site_url: str | None = None) -> list[Payload]:
+    """The channel message of a daily post: overview embed(s) with the chart attached; with
+    ``site_url`` (``DIGEST_SITE_URL``) the title links to the day's page of the web archive."""
     chart = chart_fits(digest, attachment_limit)
     embeds = overview_embeds(digest, with_chart=chart)
+    page = day_url(site_url, digest.day)
+    if page:
+        embeds[0].url = page
     if digest.chart_png and not chart:
         embeds[-1].description = clip(f"{embeds[-1].description}\n_{word(digest.language, 'chart_too_big')}_",
                                       DESCRIPTION)

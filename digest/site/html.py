@@ -13,8 +13,6 @@ import html
 import re
 from functools import lru_cache
 
-from markdown_it import MarkdownIt
-
 from digest.models import Paper
 from digest.present import links
 from digest.untrusted import clean_text
@@ -33,7 +31,9 @@ def slug(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _md() -> MarkdownIt:
+def _md():
+    from markdown_it import MarkdownIt  # only when a page is written (the bot imports day_url)
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "xhtmlOut": False})
     md.disable("image")
 
