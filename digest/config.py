@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 #: the real data used by benchmarks.
 OTHER_VARIABLES = {"DIGEST_ENV_FILE", "DIGEST_SHARED_DATA"}
 #: Settings that are paths: relative values from a .env file resolve against its folder.
-PATH_SETTINGS = ("digest_db", "digest_out", "digest_taxonomy")
+PATH_SETTINGS = ("digest_db", "digest_out", "digest_taxonomy", "digest_site_dir")
 
 
 class Settings(BaseSettings):
