@@ -4,6 +4,7 @@ incremental rebuild, and the bot's read-only ``/archive/`` route."""
 from __future__ import annotations
 
 import asyncio
+import calendar
 import os
 import re
 import time
@@ -112,8 +113,9 @@ def test_atom_feed_parses_back_with_feedparser(year, tmp_path, monkeypatch):
     assert len({e.id for e in feed.entries}) == len(days)
     newest = feed.entries[0]
     assert newest.link == f"https://example.org/archive/day/{days[-1].isoformat()}.html"
-    assert newest.updated_parsed and newest.content[0].type == "text/html"
+    assert newest.content[0].type == "text/html"
     digest = store.load_digest(days[-1], "ko")
+    assert calendar.timegm(newest.updated_parsed) == int(digest.created_at)  # when it was composed
     html = newest.content[0].value
     assert all(s.category in html for s in digest.summaries) and "<li>" in html
     # ids do not depend on where the site lives: rebuilt under another URL, same ids
@@ -191,6 +193,11 @@ def test_rebuild_after_a_new_day_rewrites_only_that_day_its_week_index_and_feed(
     store.save_digest(replace(digest, summaries=digest.summaries[:1]))
     assert set(build_site(store, out, "ko").written) == {f"day/{days[0]}.html", f"day/{days[0]}.png",
                                                           "week/2024-W42.html", "index.html", "feed.xml"}
+    # a deleted digest: its page and chart go, its week, the index and the feed are rewritten
+    with store.transaction() as db:
+        db.execute("delete from digests where day = ?", [new_day.isoformat()])
+    assert set(build_site(store, out, "ko").written) == {"week/2024-W43.html", "index.html", "feed.xml"}
+    assert not (out / f"day/{new_day}.html").exists() and f"{new_day}" not in (out / "index.html").read_text()
 
 
 def test_cli_site_command_writes_the_archive(tmp_path, monkeypatch, capsys):

@@ -104,6 +104,8 @@ def build_site(store, out: Path, language: str, site_url: str = "") -> SiteResul
         _write(out, "feed.xml", feed_xml([get(d) for d in newest[:FEED_DAYS]], language, site_url, sections),
                result)
     days = {d.isoformat(): s for d, s in sorted(now.items())}
-    if result.written or old.get("days") != days:
-        (out / MANIFEST).write_text(json.dumps({**head, "days": days}), "utf-8")
+    if result.written or old.get("days") != days:  # last: a build cut short is redone next time
+        tmp = out / f"{MANIFEST}.tmp"
+        tmp.write_text(json.dumps({**head, "days": days}), "utf-8")
+        os.replace(tmp, out / MANIFEST)
     return result
