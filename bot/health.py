@@ -32,6 +32,7 @@ class Health:
     def __init__(self) -> None:
         self.checks: dict[str, Check] = {}
         self._last_failing: list[str] = []
+        self.archive_dir: Path | None = None  # DIGEST_SITE_DIR: served at /archive/ when set
 
     def add(self, name: str, check: Check) -> None:
         self.checks[name] = check
@@ -64,6 +65,8 @@ class Health:
 
     def install(self, app: web.Application) -> None:
         app.router.add_get(PATH, self.handle)
+        if self.archive_dir is not None:
+            install_archive(app, Path(self.archive_dir))
 
     async def serve(self, host: str, port: int) -> tuple[web.AppRunner, int]:
         """A small server with only ``/healthz`` (when no HTTP app runs); the runner and port."""
@@ -76,6 +79,30 @@ class Health:
         bound = runner.addresses[0][1] if runner.addresses else port
         log.info("event=health_listening host=%s port=%s path=%s", host, bound, PATH)
         return runner, bound
+
+
+ARCHIVE = "/archive"
+
+
+def install_archive(app: web.Application, folder: Path) -> None:
+    """The web archive (``digest site``) read-only at ``/archive/``: GET and HEAD only, no
+    directory listing, no symlinks followed out of it, ``..`` refused (aiohttp's static handler
+    resolves every path inside ``folder``); ``/archive/`` itself is its ``index.html``."""
+    folder = folder.resolve()
+
+    async def index(request: web.Request) -> web.StreamResponse:
+        page = folder / "index.html"
+        if not page.is_file():
+            raise web.HTTPNotFound(text="no archive built yet (digest site)")
+        return web.FileResponse(page)
+
+    async def bare(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(ARCHIVE + "/")
+
+    app.router.add_get(ARCHIVE, bare)
+    app.router.add_get(ARCHIVE + "/", index)
+    folder.mkdir(parents=True, exist_ok=True)
+    app.router.add_static(ARCHIVE, folder, show_index=False, follow_symlinks=False)
 
 
 # --- checks ----------------------------------------------------------------------------------

@@ -150,6 +150,7 @@ async def serve(settings: Settings, p: Plan, args) -> int:
     quiet_reconnects()
     health = Health()
     health.add("database", database_check(settings.digest_db))
+    health.archive_dir = settings.digest_site_dir  # the web archive at /archive/ (None: not served)
     posters, tasks, closers = [], {}, []
     port = getattr(args, "port", None) or settings.port
     try:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 #: the real data used by benchmarks.
 OTHER_VARIABLES = {"DIGEST_ENV_FILE", "DIGEST_SHARED_DATA"}
 #: Settings that are paths: relative values from a .env file resolve against its folder.
-PATH_SETTINGS = ("digest_db", "digest_out", "digest_taxonomy")
+PATH_SETTINGS = ("digest_db", "digest_out", "digest_taxonomy", "digest_site_dir")
 
 
 class Settings(BaseSettings):
@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     digest_log_format: str = "text"
     digest_health_port: int = Field(8080, ge=0, le=65535)
     port: int = Field(3000, ge=1, le=65535)
+    digest_site_url: str = ""
+    digest_site_dir: Path | None = None
 
     @field_validator("digest_log_level")
     @classmethod

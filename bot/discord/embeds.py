@@ -17,6 +17,7 @@ from bot.discord.limits import (CONTENT, DEFAULT_ATTACHMENT_LIMIT, DESCRIPTION, 
                                 EMBEDS_PER_MESSAGE, FIELD_VALUE, FIELDS, FOOTER_RESERVE, THREAD_NAME,
                                 TITLE, clip, embed_size, pack, split_text, ulen)
 from bot.discord.links import quiet_links, unmask_links
+from digest.site.url import day_url
 from digest.text import papers, t
 from digest.present import links
 from digest.models import Answer, CategorySummary, Digest, Paper
@@ -151,10 +152,15 @@ def chart_fits(digest: Digest, limit: int = DEFAULT_ATTACHMENT_LIMIT) -> bool:
     return bool(digest.chart_png) and len(digest.chart_png) <= limit
 
 
-def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT) -> list[Payload]:
-    """The channel message of a daily post: overview embed(s) with the chart attached."""
+def daily_header(digest: Digest, attachment_limit: int = DEFAULT_ATTACHMENT_LIMIT,
+                 site_url: str | None = None) -> list[Payload]:
+    """The channel message of a daily post: overview embed(s) with the chart attached; with
+    ``site_url`` (``DIGEST_SITE_URL``) the title links to the day's page of the web archive."""
     chart = chart_fits(digest, attachment_limit)
     embeds = overview_embeds(digest, with_chart=chart)
+    page = day_url(site_url, digest.day)
+    if page:
+        embeds[0].url = page
     if digest.chart_png and not chart:
         embeds[-1].description = clip(f"{embeds[-1].description}\n_{t(digest.language, 'discord_chart_too_big')}_",
                                       DESCRIPTION)

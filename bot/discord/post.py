@@ -141,7 +141,7 @@ async def post_daily(client: discord.Client, service, ledger: PostLedger, state:
     channel = client.get_partial_messageable(channel_id)
     message_id = thread_id = 0
     try:
-        header = embeds.daily_header(digest, attachment_limit)
+        header = embeds.daily_header(digest, attachment_limit, service.settings.digest_site_url)
         markers = {p.footer for p in header if p.footer}
         found = await find_markers(channel, markers, bot_id, HISTORY_LIMIT) if reconcile else {}
         first: discord.Message | None = found.get(header[0].footer)

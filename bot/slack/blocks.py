@@ -18,6 +18,7 @@ from digest.present import links
 from digest.text import papers, t
 from digest.models import Answer, CategorySummary, Digest
 from digest.present.gist import gist
+from digest.site.url import day_url
 from digest.present.markdown import (CHAT_ANSWER_CHARS, MAX_CATEGORY_MESSAGES, MAX_POST_MESSAGES, chat_text,
                            clip_text, cut_line, more_categories_line, paper_link)
 
@@ -149,11 +150,15 @@ def _overview_text(digest: Digest) -> str:
             + ", ".join(f"{name} {n}" for name, n in digest.counts))
 
 
-def daily_post(digest: Digest) -> Payload:
+def daily_post(digest: Digest, site_url: str | None = None) -> Payload:
     """The top-level message of the daily post: date, counts, one gist per category, and the
-    invitation to ask questions in its thread. Always one message."""
+    invitation to ask questions in its thread. Always one message. ``site_url``
+    (``DIGEST_SITE_URL``): a line linking to the day's page of the web archive."""
     blocks = _overview_blocks(digest)
     blocks.append(context(t(digest.language, "slack_ask")))
+    page = day_url(site_url, digest.day)
+    if page:
+        blocks.append(context(escape(t(digest.language, "site_link", url="\ue000")).replace("\ue000", link(page, page))))
     return Payload(text=fallback(_overview_text(digest)), blocks=tuple(blocks))
 
 

@@ -167,9 +167,9 @@ async def _join_if_needed(client: AsyncWebClient, channel: str, code: str) -> No
         log.error("cannot join %s (%s): invite the app with /invite", channel, error_code(err))
 
 
-async def post_top(client: AsyncWebClient, channel: str, digest: Digest) -> str:
+async def post_top(client: AsyncWebClient, channel: str, digest: Digest, site_url: str | None = None) -> str:
     """Post the top-level message; returns its ts."""
-    payload = blocks.daily_post(digest)
+    payload = blocks.daily_post(digest, site_url)
 
     async def call():
         resp = await client.chat_postMessage(channel=channel, metadata=marker(digest),
@@ -291,7 +291,7 @@ async def post_daily(client: AsyncWebClient, service, ledger: PostLedger, state:
     if not ts:
         await asyncio.to_thread(ledger.mark_pending, PLATFORM, channel, day, digest.language)
         try:
-            ts = await post_top(client, channel, digest)
+            ts = await post_top(client, channel, digest, service.settings.digest_site_url)
         except PostError as err:
             await asyncio.to_thread(ledger.mark_failed, PLATFORM, channel, day, digest.language,
                                     err.code)

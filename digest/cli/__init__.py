@@ -22,6 +22,7 @@ from digest.cli.build import cmd_ask, cmd_build, cmd_categories, cmd_classify, c
 from digest.cli.common import Handler, err_console
 from digest.cli.week import add_parsers as add_week_parsers, cmd_week, cmd_weekly
 from digest.cli.follows import add_parser as add_follows_parser, cmd_follows
+from digest.cli.site import cmd_site
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError
 
@@ -29,7 +30,7 @@ COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
-    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup, "follows": cmd_follows,
+    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup, "follows": cmd_follows, "site": cmd_site,
     "week": cmd_week, "weekly": cmd_weekly,
 }
 
@@ -111,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--vacuum", action="store_true", help="then VACUUM to shrink the file")
     add_week_parsers(sub)  # digest week, digest weekly (digest.cli.week)
     add_follows_parser(sub)
+    si = sub.add_parser("site", help="write the web archive: index, a page per day and week, "
+                                     "feed.xml (only what changed)")
+    si.add_argument("--out", metavar="DIR", help="output folder (default DIGEST_SITE_DIR, else DIGEST_OUT/site)")
+    si.add_argument("--language", help="digest language (default DIGEST_LANGUAGE)")
     _verbose_everywhere(sub)
     return parser
 

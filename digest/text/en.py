@@ -256,4 +256,16 @@ STRINGS: dict[str, object] = {
     "follows.too_many": "You follow {max} topics already; /digest unfollow one first.",
     "follows.off": "Follows are turned off on this install.",
     "follows.help": "• /digest follow speculative decoding | /digest following | /digest unfollow <…|all> — be mentioned in the digest's thread when papers match your topics",
+    # --- site
+    "site_name": "Daily AI Insights",
+    "site_feed": "Atom feed",
+    "site_index_title": "Daily AI Insights: every digest",
+    "site_empty": "No digest has been built yet.",
+    "site_papers": "{n} papers",
+    "site_day_title": "AI papers of {day}",
+    "site_week_title": "Week {week} ({start} – {end})",
+    "site_no_digest": "no digest stored",
+    "site_category": "Category",
+    "site_total": "Total",
+    "site_link": "Web archive: {url}",
 }

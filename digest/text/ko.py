@@ -246,4 +246,16 @@ STRINGS: dict[str, object] = {
     "follows.too_many": "이미 {max}개를 팔로우하고 있습니다. 먼저 /digest unfollow 로 하나를 취소해 주세요.",
     "follows.off": "이 설치에서는 팔로우 기능이 꺼져 있습니다.",
     "follows.help": "• /digest follow 양자화 | /digest following | /digest unfollow <…|all> — 관심 주제의 논문이 나오면 다이제스트 스레드에서 멘션",
+    # --- site
+    "site_name": "Daily AI Insights",
+    "site_feed": "Atom 피드",
+    "site_index_title": "Daily AI Insights: 전체 다이제스트",
+    "site_empty": "아직 만든 다이제스트가 없습니다.",
+    "site_papers": "논문 {n}편",
+    "site_day_title": "{day} AI 논문",
+    "site_week_title": "{week} 주간 ({start} – {end})",
+    "site_no_digest": "저장된 다이제스트 없음",
+    "site_category": "분야",
+    "site_total": "합계",
+    "site_link": "웹 아카이브: {url}",
 }
