@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from digest.present import links
@@ -61,6 +61,8 @@ def test_hosts():
 _LIVE = re.compile(r"(?<!\\)\[((?:\\.|[^\]\\])*)\]\(([^)]*)\)")
 
 
+@example("`<javascript:`")  # found by hypothesis: a code span is text, not an autolink
+@example("[\\](()")  # found by hypothesis: escaping the "](" must not unescape the "\\]"
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["[", "]", "(", ")", "<", ">", "!", "javascript:", "https://", "evil.example",
                                  "arxiv.org", "/abs/1", " ", "\n", "x", "\\", ":", "`", "data:", "[a]: ", "((", "))"]),
@@ -70,4 +72,5 @@ def test_no_markdown_link_off_the_paper_sites_keeps_a_label_other_than_its_host(
     for label, url in _LIVE.findall(md):
         assert links.host_of(url), (text, md)
         assert links.trusted(url) or label == links.host_of(url), (text, md)
-    assert "<javascript" not in md.lower()  # no autolink (a "(javascript:" in prose is text)
+    prose = re.sub(r"`+[^`]*`+", "", md)  # a code span shows its text as code: nothing is live there
+    assert "<javascript" not in prose.lower()  # no autolink (a "(javascript:" in prose is text)

@@ -128,11 +128,12 @@ def rewrite(text: str, render: Callable[[Link], str], *, autolinks: bool = True,
     text = MASKED_LINK.sub(lambda m: keep(judge(_unescape_label(m["label"]), m["url"])), text)
     if autolinks:
         text = AUTOLINK.sub(lambda m: keep(_autolink(m["url"])), text)
-    if leftover is not None:
-        text = text.replace("](", leftover)
+    if leftover is not None:  # only a "](" that is not itself escaped: "\\](" stays text
+        text = _LEFTOVER.sub(lambda m: m[1] + leftover, text)
     return _MARKED.sub(lambda m: done[int(m[1])], text)
 
 
+_LEFTOVER = re.compile(r"(?<!\\)((?:\\\\)*)\]\(")  # "](" after an even run of backslashes
 _MARK = "\ue010"  # placeholder delimiter (private use; removed from the input first)
 _MARKS = re.compile("[\ue010]")
 _MARKED = re.compile("\ue010(\\d+)\ue010")
