@@ -359,6 +359,10 @@ class DigestService:
             text = (grammar_help.help_text(language, self.taxonomy) if query.kind == "help"
                     else grammar_help.categories_text(self.taxonomy, language))
             return Reply(text=text)
+        if query.kind == "search":  # every stored day, a page at a time (digest.ask.search)
+            from digest.ask.search import render_page
+
+            return Reply(text=render_page(self.search_archive(" ".join(query.args)), language))
         try:
             digest = self.get_digest(query.day, language, build_missing=build_missing)
         except (NoPapersError, NotFoundError, BadDateError, SourceError) as err:
@@ -370,6 +374,15 @@ class DigestService:
                                   f"Categories that day: {names}.", error=True)
             return Reply(digest=digest, category=query.category)
         return Reply(digest=digest)
+
+    def search_archive(self, words: str, page: int = 0):
+        """Page ``page`` of the archive search for ``words`` (``digest.ask.search.SearchPage``),
+        or None when ``words`` is no search (empty, too long, hostile: show the help line)."""
+        from digest.ask.search import ArchiveSearch
+
+        if not hasattr(self, "_search"):
+            self._search = ArchiveSearch(self.store, self.taxonomy)
+        return self._search.page(words, page)
 
     # --- follow-up questions --------------------------------------------------------------
     def answer(self, question: str, day: date | None = None, history: list[tuple[str, str]] = (),

@@ -16,6 +16,7 @@ import sys
 from digest.cli.admin import cmd_backup, cmd_doctor, cmd_prune, cmd_status, cmd_subscriptions, cmd_usage
 from digest.cli.build import cmd_ask, cmd_build, cmd_categories, cmd_classify, cmd_run, cmd_show
 from digest.cli.common import Handler, err_console
+from digest.cli.search import cmd_search
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError
 
@@ -23,7 +24,7 @@ COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
-    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup,
+    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup, "search": cmd_search,
 }
 
 
@@ -62,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--date", help="the digest's day: YYYY-MM-DD, today or yesterday (default: latest)")
     a.add_argument("--language", help="answer language when the question's is unclear")
     a.add_argument("--json", action="store_true", help="print {text, grounded, cited} as JSON")
+
+    se = sub.add_parser("search", help="the best matching papers of every stored day, 5 per page")
+    se.add_argument("words", nargs="*", help="what to look for (English or Korean)")
+    se.add_argument("--page", type=int, default=1, help="which page of 5 (default 1)")
+    se.add_argument("--language", help="ko or en (default DIGEST_LANGUAGE)")
 
     subs = sub.add_parser("subscriptions", help="the channels that get the daily digest: "
                                                 "list, add, remove, pause, resume")

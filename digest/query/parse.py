@@ -16,6 +16,7 @@ surrounding whitespace, edge punctuation, full-width characters and case are all
     subscribe HH:MM ZONE [ko|en] [CATEGORY ...]  -> subscribe, args=(HH:MM, ZONE, [lang], *names)
     unsubscribe | 구독 취소           -> unsubscribe, args=remaining tokens
     settings | 설정                   -> settings,    args=remaining tokens
+    search WORDS | 검색 WORDS         -> search,      args=(the words,)
 
 DATE is ``YYYY-MM-DD``; ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``YYYYMMDD`` and ``2024년 11월 24일``
 are normalised to the same day. Words: ``today``/``오늘``, ``yesterday``/``어제``,
@@ -50,7 +51,8 @@ from digest.query.words import (
 log = logging.getLogger(__name__)
 
 KINDS = frozenset(
-    {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error"}
+    {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error",
+     "search"}
 )
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
@@ -62,6 +64,7 @@ _SUBSCRIBE_WORDS = {"subscribe", "sub", "구독"}
 _UNSUBSCRIBE_WORDS = {"unsubscribe", "unsub", "구독취소", "구독해지", "구독해제"}
 _UNSUBSCRIBE_SECOND = {"취소", "해지", "해제"}  # "구독 취소"
 _SETTINGS_WORDS = {"settings", "setting", "config", "status", "설정"}
+_SEARCH_WORDS = {"search", "검색"}
 
 _DAY_OFFSETS = {"today": 0, "오늘": 0, "yesterday": 1, "어제": 1, "그제": 2, "그저께": 2}
 _LATEST_WORDS = {"latest", "최신", "최근"}
@@ -110,6 +113,8 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
         return DigestQuery("unsubscribe", args=_plain_args(rest))
     if word in _SETTINGS_WORDS:
         return DigestQuery("settings", args=_plain_args(rest))
+    if word in _SEARCH_WORDS:  # the words as typed; digest.ask.search reads (or refuses) them
+        return DigestQuery("search", args=(" ".join(rest),))
     return _query(tokens, taxonomy, today, language)
 
 
