@@ -273,6 +273,11 @@ class DigestService:
         return Digest(day=day, language=language, summaries=tuple(summaries), counts=counts,
                       chart_png=chart, notes=tuple(notes))
 
+    def compose_papers(self, day: date, labeled, language: str, notes: list[str]) -> Digest:
+        """A digest of some of ``day``'s papers (a filtered channel's), not stored: the same
+        summaries, counts and chart as a day's, over ``labeled`` only."""
+        return self._compose(day, labeled, language, None, notes)
+
     @staticmethod
     def _log_digest(digest: Digest) -> None:
         log.info("digest %s (%s): %d papers, %d categories", digest.day, digest.language,

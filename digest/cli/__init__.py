@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--language", help="digest language (default DIGEST_LANGUAGE)")
     add.add_argument("--category", action="append", metavar="NAME",
                      help="only this category (repeatable; default all)")
+    add.add_argument("--only", metavar="WORDS", help='keyword filter: only papers matching one of '
+                     'these comma-separated words ("LLM, agents"; none: no filter)')
+    add.add_argument("--exclude", metavar="WORDS", help='keyword filter: leave out papers matching '
+                     'any of these ("medical")')
     add.add_argument("--notify-empty", action="store_true",
                      help="post a one-line note on days without papers")
     for name, text in (("remove", "unsubscribe a channel"), ("pause", "stop posting, keep the settings"),

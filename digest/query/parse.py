@@ -13,7 +13,8 @@ surrounding whitespace, edge punctuation, full-width characters and case are all
     CATEGORY DATE  |  DATE CATEGORY  -> category,   day=DATE
     help | ? | -h | 도움말            -> help
     categories | list | 카테고리      -> categories
-    subscribe HH:MM ZONE [ko|en] [CATEGORY ...]  -> subscribe, args=(HH:MM, ZONE, [lang], *names)
+    subscribe HH:MM ZONE [ko|en] [CATEGORY ...] [--only "W, W"] [--exclude "W"]
+                                     -> subscribe, args=(HH:MM, ZONE, [lang], *names, [--only=..])
     unsubscribe | 구독 취소           -> unsubscribe, args=remaining tokens
     settings | 설정                   -> settings,    args=remaining tokens
     search WORDS | 검색 WORDS         -> search,      args=(the words,)
@@ -37,7 +38,7 @@ from datetime import date, datetime, timedelta
 
 from digest.classify.taxonomy import Taxonomy
 from digest.models import DigestQuery
-from digest.query.subscribe import parse_subscribe
+from digest.query.subscribe import parse_subscribe, take_filters
 from digest.query.words import (
     clean,
     error_query,
@@ -108,7 +109,7 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
     if word in _SUBSCRIBE_WORDS:
         if rest and word == "구독" and strip_punct(rest[0]) in _UNSUBSCRIBE_SECOND:
             return DigestQuery("unsubscribe", args=_plain_args(rest[1:]))
-        return parse_subscribe(rest, taxonomy, language)
+        return _subscribe(text, rest, taxonomy, language)
     if word in _UNSUBSCRIBE_WORDS:
         return DigestQuery("unsubscribe", args=_plain_args(rest))
     if word in _SETTINGS_WORDS:
@@ -116,6 +117,22 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
     if word in _SEARCH_WORDS:  # the words as typed; digest.ask.search reads (or refuses) them
         return DigestQuery("search", args=(" ".join(rest),))
     return _query(tokens, taxonomy, today, language)
+
+
+def _subscribe(text: str, rest: list[str], taxonomy: Taxonomy, language: str) -> DigestQuery:
+    """``subscribe`` with its keyword filters (``--only``/``--exclude``, see query.subscribe)."""
+    body, flags = take_filters(text)
+    if not flags:
+        return parse_subscribe(rest, taxonomy, language)
+    tokens = [t for t in _SEPARATORS.split(body) if t]
+    while tokens and strip_punct(tokens[0]).casefold() in _DIGEST_WORDS:
+        tokens.pop(0)
+    query = parse_subscribe(tokens[1:], taxonomy, language)
+    if query.kind != "subscribe":
+        return query
+    if any(not f.split("=", 1)[1] for f in flags):
+        return error_query(language, "subscribe_usage")
+    return DigestQuery("subscribe", args=query.args + flags)
 
 
 def _plain_args(tokens: list[str]) -> tuple[str, ...]:

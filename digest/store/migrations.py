@@ -162,3 +162,10 @@ def _m009(db: sqlite_utils.Database) -> None:
     db["day_papers"].create_index(["arxiv_id"], if_not_exists=True)
     # when the papers of a day were pruned (DIGEST_KEEP_DAYS); its digest stays
     db["day_builds"].add_column("pruned_at", float)
+
+
+@migrations(name="010_subscription_filters")
+def _m010(db: sqlite_utils.Database) -> None:
+    # a channel's keyword filters (JSON lists; "" when none): digest.deliver.filters
+    db["subscriptions"].add_column("only_words", str, not_null_default="")
+    db["subscriptions"].add_column("exclude_words", str, not_null_default="")

@@ -52,4 +52,5 @@ STRINGS: dict[str, object] = {
     "seen_before": "Seen before",
     "seen_before_line": "{title} (in the digest of {day}) {url}",
     "chart_repeats": "{n} seen before",
+    "filter_set": "Keyword filter: {filters}. Papers left out by it are not in the post, its counts or its chart.",
 }
