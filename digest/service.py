@@ -251,6 +251,10 @@ class DigestService:
                  extra_notes: list[str] | None) -> Digest:
         language = language or self.settings.digest_language
         report = progress or (lambda stage: None)
+        # no repeats: a paper of an earlier stored digest is listed as "seen before", not summarized
+        seen = self.store.first_seen(day, (p.arxiv_id for p, _ in labeled))
+        repeats = tuple((p, seen[p.arxiv_id]) for p, _ in labeled if p.arxiv_id in seen)
+        labeled = [(p, label) for p, label in labeled if p.arxiv_id not in seen]
         groups = select.group_by_category(labeled, self.taxonomy)
         counts = select.category_counts(groups)
         k = self.settings.digest_papers_per_category
@@ -260,7 +264,7 @@ class DigestService:
         report("drawing the chart")
         from digest.present.chart import render_chart  # matplotlib: only a build or compose draws
 
-        chart = render_chart(counts, day, language)
+        chart = render_chart(counts, day, language, seen_before=len(repeats))
         notes = list(extra_notes or [])
         if self.llm is None:
             notes.append(t(language, "offline_note").strip("_"))
@@ -271,7 +275,7 @@ class DigestService:
                     reasons.setdefault(s.note, []).append(s.category)
             notes += [f"{note}: {', '.join(cats)}" for note, cats in reasons.items()]
         return Digest(day=day, language=language, summaries=tuple(summaries), counts=counts,
-                      chart_png=chart, notes=tuple(notes))
+                      chart_png=chart, notes=tuple(notes), seen_before=repeats)
 
     def compose_papers(self, day: date, labeled, language: str, notes: list[str]) -> Digest:
         """A digest of some of ``day``'s papers (a filtered channel's), not stored: the same

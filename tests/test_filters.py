@@ -124,3 +124,9 @@ def test_bad_filter_words_get_one_line_and_change_nothing(service, bad):
     reply = handle_subscription_command(query, "slack", "C9", "U1", True, service=service, language="en")
     assert "\n" not in reply.strip() and "Traceback" not in reply
     assert Subscriptions(service.store).get("slack", "C9") is None
+
+
+def test_a_filtered_post_says_each_note_once(service):
+    digest = service.build(DAY)
+    shown = channel_digest(service, digest, ChannelFilter(exclude=("video",)))
+    assert len(shown.notes) == len(set(shown.notes)) and len(shown.notes) == len(digest.notes) + 1

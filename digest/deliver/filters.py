@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from digest.ask.language import HANGUL, LATIN_WORD
 from digest.ask.retrieve import Retriever
@@ -152,10 +152,10 @@ def channel_digest(service, digest: Digest, flt: ChannelFilter) -> Digest:
     if not chosen:
         return Digest(day=digest.day, language=digest.language, summaries=(), counts=(),
                       notes=(note,), created_at=digest.created_at)
-    return service.compose_papers(digest.day, chosen, digest.language, [note, *digest.notes])
+    composed = service.compose_papers(digest.day, chosen, digest.language, [note])
+    kept_notes = tuple(n for n in digest.notes if n not in composed.notes)  # e.g. a failed source
+    return replace(composed, notes=composed.notes + kept_notes)
 
 
 def _with_note(digest: Digest, note: str) -> Digest:
-    from dataclasses import replace
-
     return replace(digest, notes=(note, *digest.notes))

@@ -169,3 +169,9 @@ def _m010(db: sqlite_utils.Database) -> None:
     # a channel's keyword filters (JSON lists; "" when none): digest.deliver.filters
     db["subscriptions"].add_column("only_words", str, not_null_default="")
     db["subscriptions"].add_column("exclude_words", str, not_null_default="")
+
+
+@migrations(name="011_digest_seen_before")
+def _m011(db: sqlite_utils.Database) -> None:
+    # papers of a digest already in an earlier one: [[arxiv_id, title, url, first day], ...]
+    db["digests"].add_column("seen_before", str, not_null_default="")

@@ -51,6 +51,6 @@ STRINGS: dict[str, object] = {
     "filter_exclude": "without {words}",
     "seen_before": "Seen before",
     "seen_before_line": "{title} (in the digest of {day}) {url}",
-    "chart_repeats": "{n} seen before",
+    "chart_title_seen": "Papers per category, {day} ({total} new; {n} seen before)",
     "filter_set": "Keyword filter: {filters}. Papers left out by it are not in the post, its counts or its chart.",
 }

@@ -51,6 +51,6 @@ STRINGS: dict[str, object] = {
     "filter_exclude": "{words} 제외",
     "seen_before": "이전에 소개된 논문",
     "seen_before_line": "{title} ({day} 다이제스트) {url}",
-    "chart_repeats": "이전 소개 {n}편",
+    "chart_title_seen": "{day} 분야별 논문 수 (새 논문 {total}편, 이전 소개 {n}편 제외)",
     "filter_set": "키워드 필터: {filters}. 필터로 제외된 논문은 게시물, 편수, 차트에 들어가지 않습니다.",
 }
