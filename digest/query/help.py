@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from digest.classify.taxonomy import Taxonomy
 from digest.query.words import language_code
+from digest.text import t
 
 
 def _examples(taxonomy: Taxonomy | None) -> tuple[str, str]:
@@ -31,6 +32,8 @@ def help_text(language: str = "en", taxonomy: Taxonomy | None = None) -> str:
             "• /digest subscribe 09:00 Asia/Seoul [ko|en] [카테고리…] — 매일 그 시각에 이 채널로 다이제스트 발송",
             "• /digest unsubscribe — 매일 발송 중지",
             "• /digest settings — 이 채널의 구독 설정 보기",
+            "• " + t("ko", "help_filters"),
+            "• " + t("ko", "help_search"),
             "• /digest help — 이 도움말",
         ]
         if taxonomy is not None:
@@ -46,6 +49,8 @@ def help_text(language: str = "en", taxonomy: Taxonomy | None = None) -> str:
             "• /digest subscribe 09:00 Asia/Seoul [ko|en] [categories…] — post the digest here daily at that time",
             "• /digest unsubscribe — stop the daily digest",
             "• /digest settings — show this channel's subscription",
+            "• " + t("en", "help_filters"),
+            "• " + t("en", "help_search"),
             "• /digest help — this help",
         ]
         if taxonomy is not None:

@@ -53,4 +53,6 @@ STRINGS: dict[str, object] = {
     "seen_before_line": "{title} (in the digest of {day}) {url}",
     "chart_title_seen": "Papers per category, {day} ({total} new; {n} seen before)",
     "filter_set": "Keyword filter: {filters}. Papers left out by it are not in the post, its counts or its chart.",
+    "help_search": "/digest search speculative decoding — the best matching papers of every stored day, 5 per page",
+    "help_filters": "/digest subscribe 09:00 Asia/Seoul en --only \"LLM, agents\" --exclude \"medical\" — a daily post with keyword filters",
 }

@@ -53,4 +53,6 @@ STRINGS: dict[str, object] = {
     "seen_before_line": "{title} ({day} 다이제스트) {url}",
     "chart_title_seen": "{day} 분야별 논문 수 (새 논문 {total}편, 이전 소개 {n}편 제외)",
     "filter_set": "키워드 필터: {filters}. 필터로 제외된 논문은 게시물, 편수, 차트에 들어가지 않습니다.",
+    "help_search": "/digest search 추측 디코딩 — 저장된 모든 날의 논문 중 가장 잘 맞는 논문 (한 쪽에 5편)",
+    "help_filters": "/digest subscribe 09:00 Asia/Seoul ko --only \"LLM, 에이전트\" --exclude \"의료\" — 키워드 필터를 건 매일 발송",
 }
