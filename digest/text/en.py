@@ -45,7 +45,6 @@ STRINGS: dict[str, object] = {
     "search_no_category": "uncategorized",
     "search_more_hint": "Type \"more\" for the next page.",
     "search_more_button": "More",
-    "search_expired": "That search is over; search again with /digest search <words>.",
     "filter_on": "Filter on: {filters} ({n} papers left out).",
     "filter_only": "only {words}",
     "filter_exclude": "without {words}",

@@ -45,7 +45,6 @@ STRINGS: dict[str, object] = {
     "search_no_category": "미분류",
     "search_more_hint": "다음 쪽을 보려면 \"more\"(또는 \"더보기\")를 입력하세요.",
     "search_more_button": "더 보기",
-    "search_expired": "검색이 끝났습니다. /digest search <검색어>로 다시 검색하세요.",
     "filter_on": "필터 적용 중: {filters} (논문 {n}편 제외).",
     "filter_only": "{words}만",
     "filter_exclude": "{words} 제외",
