@@ -40,12 +40,14 @@ from digest.follows.ping import ping_parts
 from digest.follows.store import Follows
 from digest.query.follow import FOLLOW_KINDS
 from digest.query.parse import parse_query
+from digest.query.words import grammar_words
 from digest.text import language_code, t
 from digest.present.markdown import CHAT_ANSWER_CHARS, chart_filename, clip_text, render_markdown
 
 log = logging.getLogger(__name__)
 
 QUIT = {"/quit", "/exit", "/q", "quit", "exit", ":q"}
+MORE_WORDS = grammar_words("more")  # the next page of the last archive search
 HISTORY_TURNS = 10
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 
@@ -59,6 +61,7 @@ class ConsoleChat:
         self.user = user
         self.day: date | None = None  # the digest whose thread we are in
         self.history: list[tuple[str, str]] = []
+        self.searched: tuple[str, int] | None = None  # the last archive search and its page: "more"
 
     # --- output ---------------------------------------------------------------------------
     def say(self, text: str, style: str | None = None) -> None:
@@ -131,7 +134,9 @@ class ConsoleChat:
             self.say(t(self.language, "console_bye"), "dim")
             return False
         try:
-            if line.startswith("/"):
+            if line.lower().strip(" /") in MORE_WORDS and self.searched is not None:
+                self.search(*self.searched[:1], page=self.searched[1] + 1)
+            elif line.startswith("/"):
                 self.command(line)
             else:
                 self.question(line)
@@ -158,6 +163,9 @@ class ConsoleChat:
         if query.kind in ("subscribe", "unsubscribe", "settings"):
             self.say(t(self.language, "console_subscriptions"), "yellow")
             return
+        if query.kind == "search":
+            self.search(" ".join(query.args))
+            return
         # a day not stored yet is built, as Slack and Discord do (the question says which day)
         build = query.kind in ("digest", "category") and query.day is not None
         if (build and self.service.store.load_digest(query.day, self.language) is None
@@ -171,6 +179,15 @@ class ConsoleChat:
         self.say(reply.text, "red" if reply.error else None)
         if reply.error and self.service.latest_day() is None:
             self.say(t(self.language, "console_no_digest_hint"), "dim")
+
+    def search(self, words: str, page: int = 0) -> None:
+        """One page of the archive search; "more" asks for the next (as the chat buttons do)."""
+        from digest.ask.search import render_page  # the search modules load on first use
+
+        result = self.service.search_archive(words, page)
+        self.say(render_page(result, language_code(self.language)), None if result else "yellow")
+        more = result is not None and result.has_more
+        self.searched = (words, result.page) if more else None
 
     def build_first(self, day: date) -> None:
         """An empty store and no --source: build ``day`` from the configured sources (DIGEST_SOURCES),

@@ -80,6 +80,9 @@ class Digest:
     chart_png: bytes = b""
     notes: tuple[str, ...] = ()
     created_at: float = 0.0  # when it was composed (epoch seconds); 0 for one not stored yet
+    # papers already in an earlier stored digest, with the first day they were in: listed, not
+    # summarized again, and not in ``counts`` (see ``DigestService._compose``)
+    seen_before: tuple[tuple[Paper, date], ...] = ()
 
     @property
     def total_papers(self) -> int:

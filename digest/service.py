@@ -264,6 +264,10 @@ class DigestService:
                  extra_notes: list[str] | None) -> Digest:
         language = language or self.settings.digest_language
         report = progress or (lambda stage: None)
+        # no repeats: a paper of an earlier stored digest is listed as "seen before", not summarized
+        seen = self.store.first_seen(day, (p.arxiv_id for p, _ in labeled))
+        repeats = tuple((p, seen[p.arxiv_id]) for p, _ in labeled if p.arxiv_id in seen)
+        labeled = [(p, label) for p, label in labeled if p.arxiv_id not in seen]
         groups = select.group_by_category(labeled, self.taxonomy)
         counts = select.category_counts(groups)
         k = self.settings.digest_papers_per_category
@@ -273,7 +277,7 @@ class DigestService:
         report("drawing the chart")
         from digest.present.chart import render_chart  # matplotlib: only a build or compose draws
 
-        chart = render_chart(counts, day, language)
+        chart = render_chart(counts, day, language, seen_before=len(repeats))
         notes = list(extra_notes or [])
         if self.llm is None:
             notes.append(t(language, "offline_note").strip("_"))
@@ -284,7 +288,12 @@ class DigestService:
                     reasons.setdefault(s.note, []).append(s.category)
             notes += [f"{note}: {', '.join(cats)}" for note, cats in reasons.items()]
         return Digest(day=day, language=language, summaries=tuple(summaries), counts=counts,
-                      chart_png=chart, notes=tuple(notes))
+                      chart_png=chart, notes=tuple(notes), seen_before=repeats)
+
+    def compose_papers(self, day: date, labeled, language: str, notes: list[str]) -> Digest:
+        """A digest of some of ``day``'s papers (a filtered channel's), not stored: the same
+        summaries, counts and chart as a day's, over ``labeled`` only."""
+        return self._compose(day, labeled, language, None, notes)
 
     @staticmethod
     def _log_digest(digest: Digest) -> None:
@@ -374,6 +383,10 @@ class DigestService:
             return Reply(text=text)
         if query.kind == "week":  # the 7 days ending query.day (digest.week)
             return self.week_reply(query.day, language)
+        if query.kind == "search":  # every stored day, a page at a time (digest.ask.search)
+            from digest.ask.search import render_page
+
+            return Reply(text=render_page(self.search_archive(" ".join(query.args)), language))
         try:
             digest = self.get_digest(query.day, language, build_missing=build_missing)
         except (NoPapersError, NotFoundError, BadDateError, SourceError) as err:
@@ -395,6 +408,15 @@ class DigestService:
         except BadDateError as err:
             return Reply(text=str(err), error=True)
         return Reply(text=render_week_markdown(week), error=week.empty)
+
+    def search_archive(self, words: str, page: int = 0):
+        """Page ``page`` of the archive search for ``words`` (``digest.ask.search.SearchPage``),
+        or None when ``words`` is no search (empty, too long, hostile: show the help line)."""
+        from digest.ask.search import ArchiveSearch
+
+        if not hasattr(self, "_search"):
+            self._search = ArchiveSearch(self.store, self.taxonomy)
+        return self._search.page(words, page)
 
     # --- follow-up questions --------------------------------------------------------------
     def answer(self, question: str, day: date | None = None, history: list[tuple[str, str]] = (),

@@ -5,7 +5,6 @@ and the Slack/Discord fakes that the adapter tests ship (tests/slack, tests/disc
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -50,16 +49,21 @@ class Clock:
 
 
 def write_sources(folder: Path, first: date, last: date, fixture: Path = HF_DAY) -> str:
-    """One Hugging Face list per day: the fixture's papers on weekdays, ``[]`` on weekends.
+    """One Hugging Face list per day: the fixture's papers on weekdays, ``[]`` on weekends, with
+    ids of their own each day (a paper of an earlier digest is not summarized again: the same ids
+    every day would leave every day after the first without new papers).
     Returns the DIGEST_SOURCES spec (``{date}`` is filled per day)."""
     folder.mkdir(parents=True, exist_ok=True)
+    items = json.loads(fixture.read_text("utf-8"))
     day = first
     while day <= last:
         target = folder / f"hf_{day.isoformat()}.json"
         if day.weekday() >= 5:
             target.write_text(json.dumps([]))
         else:
-            shutil.copyfile(fixture, target)
+            own = [dict(item, paper=dict(item["paper"], id=f"{day:%y%m}.{day.day:02d}{i:03d}"))
+                   for i, item in enumerate(items)]
+            target.write_text(json.dumps(own), "utf-8")
         day += timedelta(days=1)
     return f"hf:{folder}/hf_{{date}}.json"
 

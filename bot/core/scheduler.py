@@ -33,6 +33,7 @@ from digest.errors import NoPapersError
 from digest.models import Digest
 from digest.deliver.ledger import NO_PAPERS, PostLedger, PostRecord, is_complete
 from digest.deliver.schedule import Due
+from digest.deliver.filters import channel_digest
 from digest.deliver.subscriptions import Subscriptions, empty_note, filter_digest
 from digest.llm.usage import billed_totals
 
@@ -223,6 +224,8 @@ class Scheduler:
         where = f"platform={sub.platform} channel={sub.channel} day={d.day} language={sub.language}"
         started = time.monotonic()
         try:
+            if digest is not EMPTY and sub.filter:  # keyword filters: recomposed from the kept papers
+                digest = await asyncio.to_thread(channel_digest, self.service, digest, sub.filter)
             shown = None if digest is EMPTY else filter_digest(digest, sub.categories)
             if shown is None or not shown.summaries:
                 if not sub.notify_empty:

@@ -18,6 +18,7 @@ from bot.core.context import ChatBot
 from bot.discord import embeds
 from bot.discord import limits
 from bot.discord.post import PLATFORM, to_kwargs
+from bot.discord.search import SearchMore, send_page
 from digest.models import DigestQuery
 from digest.query.parse import parse_query
 from digest.text import t
@@ -135,7 +136,7 @@ class DigestCommands:
 
         self.command = digest
         bot.tree.add_command(digest)
-        bot.add_dynamic_items(PostToChannel)
+        bot.add_dynamic_items(PostToChannel, SearchMore)
 
     @property
     def language(self) -> str:
@@ -185,6 +186,9 @@ class DigestCommands:
                 reply = t(self.language, 'discord_failed')
             await interaction.followup.send(reply, ephemeral=True,
                                             allowed_mentions=discord.AllowedMentions.none())
+            return
+        if parsed.kind == "search":  # the archive, a page at a time (bot.discord.search)
+            await send_page(interaction, self.bot.service, " ".join(parsed.args), 0, self.language)
             return
         ephemeral = not public or parsed.kind == "error"  # a mistake is shown only to its author
         await self.answer(interaction, parsed, self.language, ephemeral=ephemeral,

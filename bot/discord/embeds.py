@@ -39,6 +39,9 @@ class Payload:
     footer: str = ""  # marker set on the last embed (daily posts find their messages by it)
 
 
+SEEN_BEFORE_SHOWN = 10  # repeats listed in the daily post (the report lists them all)
+
+
 def text_payloads(text: str) -> list[Payload]:
     """Plain text (help, errors, answers) as messages of <= 2000 characters."""
     return [Payload(content=chunk) for chunk in split_text(text, CONTENT)] or [Payload(content="…")]
@@ -115,6 +118,11 @@ def overview_embeds(digest: Digest, with_chart: bool = True, gist_chars: int = 1
         if summary is not None and (g := gist(summary, gist_chars)):
             line += f" — {g}"
         lines.append(clip(line, DESCRIPTION))
+    if digest.seen_before:  # papers of an earlier digest: listed with its day, not summarized again
+        lines.append(f"**{t(lang, 'seen_before')}**")
+        lines += [f"{paper_line(p, 150)} ({day.isoformat()})" for p, day in digest.seen_before[:SEEN_BEFORE_SHOWN]]
+        if len(digest.seen_before) > SEEN_BEFORE_SHOWN:
+            lines.append(t(lang, "more_papers", n=len(digest.seen_before) - SEEN_BEFORE_SHOWN))
     lines += [f"_{clip(unmask_links(n.strip('_')), 500)}_" for n in digest.notes]
     chunks = split_text("\n".join(lines), DESCRIPTION)
     embeds = [discord.Embed(title=title if i == 0 else clip(f"{title} {t(lang, 'discord_cont')}", TITLE),

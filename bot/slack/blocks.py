@@ -30,6 +30,7 @@ OPTION_TEXT_LIMIT = 75
 MAX_OPTIONS = 100
 SHARE_ACTION = "digest_share"
 OPEN_ACTION = "digest_open"
+SEEN_BEFORE_SHOWN = 10  # repeats listed in the daily post (the report lists them all)
 
 @dataclass(frozen=True)
 class Payload:
@@ -140,9 +141,21 @@ def _overview_blocks(digest: Digest, budget: int = 6_000) -> list[dict]:
     blocks = [header(title(digest)),
               section(t(lang, "slack_overview", total=digest.total_papers, k=len(digest.counts)))]
     blocks += sections("\n\n".join(_category_lines(digest, budget)))
+    if digest.seen_before:  # papers of an earlier digest: listed with its day, not summarized again
+        blocks += sections(_seen_before_text(digest))
     for note in digest.notes[:3]:
         blocks.append(context(escape(truncate(plain(note), 300))))
     return blocks
+
+
+def _seen_before_text(digest: Digest, shown: int = SEEN_BEFORE_SHOWN) -> str:
+    lang = digest.language
+    lines = [f"*{escape(t(lang, 'seen_before'))}*"]
+    lines += ["• " + link(paper_link(p), truncate(plain(p.title), 150)) + f" ({day.isoformat()})"
+              for p, day in digest.seen_before[:shown]]
+    if len(digest.seen_before) > shown:
+        lines.append(escape(t(lang, "more_papers", n=len(digest.seen_before) - shown)))
+    return "\n".join(lines)
 
 
 def _overview_text(digest: Digest) -> str:

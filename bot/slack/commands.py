@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.commands import FOLLOW, INSTANT, SUBSCRIPTION, dispatch
 from bot.core.context import ChatBot
-from bot.slack import blocks
+from bot.slack import blocks, search
 from bot.slack.client import error_code
 from bot.slack.post import PLATFORM
 from digest.errors import DigestError
@@ -77,7 +77,12 @@ def register(bot: ChatBot) -> None:
         if route == FOLLOW:
             bot.spawn(follow_command(bot, query, command, respond))
             return
+        if query.kind == "search":  # the archive, a page at a time (bot.slack.search)
+            bot.spawn(search.answer_search(bot, " ".join(query.args), 0, respond))
+            return
         bot.spawn(answer_command(bot, query, respond))
+
+    search.register(bot)
 
     @app.action(blocks.SHARE_ACTION)
     async def share_action(ack, body, respond):

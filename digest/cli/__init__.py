@@ -23,6 +23,7 @@ from digest.cli.common import Handler, err_console
 from digest.cli.week import add_parsers as add_week_parsers, cmd_week, cmd_weekly
 from digest.cli.follows import add_parser as add_follows_parser, cmd_follows
 from digest.cli.site import cmd_site
+from digest.cli.search import cmd_search
 from digest.config import load_settings
 from digest.errors import BadDateError, DigestError
 
@@ -30,7 +31,7 @@ COMMANDS: dict[str, Handler] = {
     "build": cmd_build, "show": cmd_show, "classify": cmd_classify, "categories": cmd_categories,
     "ask": cmd_ask, "usage": cmd_usage,
     "subscriptions": cmd_subscriptions, "status": cmd_status, "prune": cmd_prune,
-    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup, "follows": cmd_follows, "site": cmd_site,
+    "doctor": cmd_doctor, "run": cmd_run, "backup": cmd_backup, "follows": cmd_follows, "site": cmd_site, "search": cmd_search,
     "week": cmd_week, "weekly": cmd_weekly,
 }
 
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--language", help="answer language when the question's is unclear")
     a.add_argument("--json", action="store_true", help="print {text, grounded, cited} as JSON")
 
+    se = sub.add_parser("search", help="the best matching papers of every stored day, 5 per page")
+    se.add_argument("words", nargs="*", help="what to look for (English or Korean)")
+    se.add_argument("--page", type=int, default=1, help="which page of 5 (default 1)")
+    se.add_argument("--language", help="ko or en (default DIGEST_LANGUAGE)")
+
     subs = sub.add_parser("subscriptions", help="the channels that get the daily digest: "
                                                 "list, add, remove, pause, resume")
     acts = subs.add_subparsers(dest="action", required=True)
@@ -84,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--language", help="digest language (default DIGEST_LANGUAGE)")
     add.add_argument("--category", action="append", metavar="NAME",
                      help="only this category (repeatable; default all)")
+    add.add_argument("--only", metavar="WORDS", help='keyword filter: only papers matching one of '
+                     'these comma-separated words ("LLM, agents"; none: no filter)')
+    add.add_argument("--exclude", metavar="WORDS", help='keyword filter: leave out papers matching '
+                     'any of these ("medical")')
     add.add_argument("--notify-empty", action="store_true",
                      help="post a one-line note on days without papers")
     for name, text in (("remove", "unsubscribe a channel"), ("pause", "stop posting, keep the settings"),

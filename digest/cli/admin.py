@@ -127,7 +127,8 @@ def _subscriptions(args, echo: Callable[[str], None]) -> int:
         tz_name = canonical_zone(args.timezone) or args.timezone
         sub = subs.subscribe(args.platform, args.channel, args.time, tz_name, args.language,
                              args.category or (), notify_empty=True if args.notify_empty else None,
-                             created_by="cli")
+                             created_by="cli", only=getattr(args, "only", None),
+                             exclude=getattr(args, "exclude", None))
         nxt = subs.next_post(sub, complete_before=_digest_today(settings, subs.clock()))
         echo(f"subscribed {sub.platform}:{sub.channel}  {sub.describe()}")
         if nxt is not None:

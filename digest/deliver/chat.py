@@ -65,10 +65,11 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
 
             req = subscribe_request(query)
             sub = subs.subscribe(platform, channel, req.time, req.timezone, req.language,
-                                 req.categories, created_by=str(user))
+                                 req.categories, created_by=str(user), only=req.only, exclude=req.exclude)
             return _t(lang, "subscribed", time=sub.post_time, tz=sub.timezone,
                       lang=language_name(sub.language) if language_code(lang) == "en" else sub.language,
-                      cats=_cats(lang, sub), next=_next_text(subs, sub, now, complete_before, lang))
+                      cats=_cats(lang, sub), next=_next_text(subs, sub, now, complete_before, lang)) \
+                + _filter_line(lang, sub)
         if query.kind == "unsubscribe":
             return _t(lang, "unsubscribed" if subs.unsubscribe(platform, channel) else "not_subscribed")
         sub = subs.get(platform, channel)
@@ -81,7 +82,7 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
                       cats=_cats(lang, sub), empty=_t(lang, "note" if sub.notify_empty else "silent"),
                       paused=_t(lang, "is_paused") if sub.paused else "",
                       last=describe_record(last) if last else _t(lang, "never"),
-                      next=_next_text(subs, sub, now, complete_before, lang))
+                      next=_next_text(subs, sub, now, complete_before, lang)) + _filter_line(lang, sub)
         if words == ["pause"]:
             subs.pause(platform, channel)
             return _t(lang, "paused")
@@ -99,3 +100,10 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
 
 def _cats(lang: str, sub: Subscription) -> str:
     return _t(lang, "only", names=", ".join(sub.categories)) if sub.categories else _t(lang, "all")
+
+
+def _filter_line(lang: str, sub: Subscription) -> str:
+    """The channel's keyword filters, on a line of their own (nothing when there are none)."""
+    from digest.text import t
+
+    return "\n" + t(lang, "filter_set", filters=sub.filter.describe(lang)) if sub.filter else ""

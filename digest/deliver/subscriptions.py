@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from digest.deliver import schedule
+from digest.deliver.filters import ChannelFilter, keywords
 from digest.deliver.ledger import PostLedger, PostRecord
 from digest.deliver.schedule import (
     Clock,
@@ -40,6 +41,12 @@ class Subscription:
     notify_empty: bool = False  # post a one-line note on days without papers
     created_by: str = ""
     created_at: float = 0.0  # POSIX seconds; posts start with the first slot after this
+    only: tuple[str, ...] = ()  # keyword filters (digest.deliver.filters): papers must match one
+    exclude: tuple[str, ...] = ()  # ... and none of these
+
+    @property
+    def filter(self) -> ChannelFilter:
+        return ChannelFilter(self.only, self.exclude)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -55,7 +62,8 @@ class Subscription:
     def describe(self) -> str:
         cats = ", ".join(self.categories) if self.categories else "all categories"
         state = " (paused)" if self.paused else ""
-        return f"{self.post_time} {self.timezone}, {self.language}, {cats}{state}"
+        words = f", filter: {self.filter.describe('en')}" if self.filter else ""
+        return f"{self.post_time} {self.timezone}, {self.language}, {cats}{words}{state}"
 
 
 def _row(s: Subscription) -> dict:
@@ -63,7 +71,8 @@ def _row(s: Subscription) -> dict:
             "timezone": s.timezone, "language": s.language,
             "categories": ",".join(s.categories), "paused": int(s.paused),
             "notify_empty": int(s.notify_empty), "created_by": s.created_by,
-            "created_at": s.created_at}
+            "created_at": s.created_at,
+            **dict(zip(("only_words", "exclude_words"), s.filter.encode()))}
 
 
 def _from_row(r: dict) -> Subscription:
@@ -71,7 +80,13 @@ def _from_row(r: dict) -> Subscription:
                         timezone=r["timezone"], language=r["language"],
                         categories=tuple(c for c in (r["categories"] or "").split(",") if c),
                         paused=bool(r["paused"]), notify_empty=bool(r["notify_empty"]),
-                        created_by=r["created_by"] or "", created_at=float(r["created_at"] or 0))
+                        created_by=r["created_by"] or "", created_at=float(r["created_at"] or 0),
+                        **_filter_fields(r))
+
+
+def _filter_fields(r: dict) -> dict:
+    flt = ChannelFilter.decode(r.get("only_words"), r.get("exclude_words"))
+    return {"only": flt.only, "exclude": flt.exclude}
 
 
 class Subscriptions:
@@ -107,7 +122,7 @@ class Subscriptions:
 
     def subscribe(self, platform: str, channel: str, post_time: str, timezone_name: str,
                   language: str | None = None, categories=(), *, notify_empty: bool | None = None,
-                  created_by: str = "") -> Subscription:
+                  created_by: str = "", only=None, exclude=None) -> Subscription:
         """Create or update the channel's subscription (an update keeps ``created_at`` and
         resumes a paused one). Validates every field; raises ``SubscriptionError``."""
         if not platform or not str(channel).strip():
@@ -119,12 +134,15 @@ class Subscriptions:
             raise SubscriptionError(f"{language!r} is not a language code (e.g. ko, en, ja)")
         cats = self._canonical_categories(categories)
         old = self.get(platform, channel)
+        # filters given replace the old ones; not given (None) keep them, as notify_empty does
+        only = keywords(only, self.taxonomy) if only is not None else (old.only if old else ())
+        exclude = keywords(exclude, self.taxonomy) if exclude is not None else (old.exclude if old else ())
         sub = Subscription(
             platform=platform, channel=str(channel), post_time=f"{t.hour:02d}:{t.minute:02d}",
             timezone=timezone_name, language=language, categories=cats, paused=False,
             notify_empty=(old.notify_empty if old else False) if notify_empty is None else notify_empty,
             created_by=old.created_by if old and old.created_by else created_by,
-            created_at=old.created_at if old else self.clock().timestamp())
+            created_at=old.created_at if old else self.clock().timestamp(), only=only, exclude=exclude)
         with self.store.transaction() as db:
             db["subscriptions"].upsert(_row(sub), pk=("platform", "channel"))
         log.info("event=subscribed platform=%s channel=%s time=%s tz=%s language=%s categories=%s by=%s",
@@ -147,6 +165,9 @@ class Subscriptions:
             raise SubscriptionError(f"{platform} channel {channel} has no subscription")
         if "categories" in changes:
             changes["categories"] = self._canonical_categories(changes["categories"])
+        for key in ("only", "exclude"):
+            if key in changes:
+                changes[key] = keywords(changes[key], self.taxonomy)
         new = replace(old, **changes)
         with self.store.transaction() as db:
             db["subscriptions"].upsert(_row(new), pk=("platform", "channel"))

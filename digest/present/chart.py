@@ -46,7 +46,7 @@ def korean_font_family() -> list[str]:
 
 
 def render_chart(counts: list[tuple[str, int]] | tuple[tuple[str, int], ...], day: date,
-                 language: str = "ko", dpi: int = 100) -> bytes:
+                 language: str = "ko", dpi: int = 100, seen_before: int = 0) -> bytes:
     """Horizontal bars, largest on top, the count at each bar's end, the date in the title.
 
     Sized 8 x (1.6 + 0.42 per category) inches so labels stay legible as a chat thumbnail.
@@ -66,7 +66,10 @@ def render_chart(counts: list[tuple[str, int]] | tuple[tuple[str, int], ...], da
         ax.text(bar.get_width() + max(peak * 0.01, 0.05), bar.get_y() + bar.get_height() / 2,
                 str(value), va="center", ha="left", fontsize=12, fontweight="bold", family=family)
     ax.set_xlim(0, peak * 1.15 + 1)
-    ax.set_title(t(language, "chart_title", day=day.isoformat(), total=total), fontsize=15,
+    title = t(language, "chart_title", day=day.isoformat(), total=total)
+    if seen_before:  # repeats are not in the bars: the caption counts them apart
+        title = t(language, "chart_title_seen", day=day.isoformat(), total=total, n=seen_before)
+    ax.set_title(title, fontsize=15,
                  fontweight="bold", family=family, loc="left")
     ax.set_xlabel(t(language, "chart_xlabel"), fontsize=11, family=family)
     ax.tick_params(axis="y", labelsize=12)

@@ -177,4 +177,17 @@ def render_markdown(digest: Digest, category: str | None = None, *, chat: bool =
             break
         sections.append(section)
     body = "\n\n".join(sections)
-    return "\n".join(part for part in (head, notes, body) if part).rstrip() + "\n"
+    seen = render_seen_before(digest) if category is None else ""
+    return "\n".join(part for part in (head, notes, body, seen) if part).rstrip() + "\n"
+
+
+def render_seen_before(digest: Digest) -> str:
+    """``## Seen before``: the day's papers already in an earlier digest, with that day."""
+    if not digest.seen_before:
+        return ""
+    lang = digest.language
+    lines = [f"## {t(lang, 'seen_before')}", ""]
+    lines += [" - " + t(lang, "seen_before_line", title=links.escape_markdown(links.to_plain(p.title)),
+                        day=day.isoformat(), url=f"({paper_link(p)})")
+              for p, day in digest.seen_before]
+    return "\n".join(lines) + "\n"

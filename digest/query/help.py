@@ -25,6 +25,7 @@ def help_text(language: str = "en", taxonomy: Taxonomy | None = None) -> str:
     at = next((i for i, line in enumerate(lines) if line.startswith("• /digest settings")), len(lines) - 1) + 1
     lines[at:at] = t(language, "week_help").split("\n")  # /digest week, weekly posts (digest.week)
     lines.insert(-1, t(language, "follows.help"))  # follow, following, unfollow (digest.follows)
+    lines[-1:-1] = ["• " + t(language, "help_filters"), "• " + t(language, "help_search")]
     if taxonomy is not None:
         lines.append(t(language, "help_categories", names=", ".join(taxonomy.names)))
     return "\n".join(lines)

@@ -13,10 +13,12 @@ surrounding whitespace, edge punctuation, full-width characters and case are all
     CATEGORY DATE  |  DATE CATEGORY  -> category,   day=DATE
     help | ? | -h                     -> help
     categories | list                 -> categories
-    subscribe HH:MM ZONE [ko|en] [CATEGORY ...]  -> subscribe, args=(HH:MM, ZONE, [lang], *names)
+    subscribe HH:MM ZONE [ko|en] [CATEGORY ...] [--only "W, W"] [--exclude "W"]
+                                      -> subscribe, args=(HH:MM, ZONE, [lang], *names, [--only=..])
     unsubscribe                       -> unsubscribe, args=remaining tokens
     settings                          -> settings,    args=remaining tokens
     follow WORDS | following | unfollow WORDS|all  -> see ``query.follow``
+    search WORDS                      -> search,      args=(the words,)
 
 Every command word has its forms in each catalog of ``digest.text`` (``words_help``, ...):
 a reader may type the words of any language the bot speaks.
@@ -42,7 +44,7 @@ from datetime import date, datetime, timedelta
 from digest.classify.taxonomy import Taxonomy
 from digest.models import DigestQuery
 from digest.query.follow import FOLLOW_KINDS, parse_follow
-from digest.query.subscribe import parse_subscribe
+from digest.query.subscribe import parse_subscribe, take_filters
 from digest.query.words import (
     clean,
     error_query,
@@ -58,7 +60,7 @@ log = logging.getLogger(__name__)
 
 KINDS = frozenset(
     {"digest", "category", "help", "categories", "subscribe", "unsubscribe", "settings", "error",
-     "week"}
+     "week", "search"}
 ) | FOLLOW_KINDS
 EARLIEST_DAY = date(2015, 1, 1)
 MAX_INPUT_CHARS = 1000  # a slash command is short; this bounds the work done on junk input
@@ -72,6 +74,7 @@ _UNSUBSCRIBE_WORDS = grammar_words("unsubscribe")
 _UNSUBSCRIBE_SECOND = grammar_words("unsubscribe_second")  # "<subscribe> <cancel>" in two words
 _SETTINGS_WORDS = grammar_words("settings")
 _WEEK_WORDS = grammar_words("week")  # /digest week [DATE]: digest.week
+_SEARCH_WORDS = grammar_words("search")  # /digest search WORDS: digest.ask.search
 
 _DAY_OFFSETS = {**dict.fromkeys(grammar_words("today"), 0), **dict.fromkeys(grammar_words("yesterday"), 1),
                 **dict.fromkeys(grammar_words("two_days_ago"), 2)}
@@ -118,13 +121,15 @@ def _parse(text: str, taxonomy: Taxonomy, today: date, language: str) -> DigestQ
     if word in _SUBSCRIBE_WORDS:
         if rest and strip_punct(rest[0]) in _UNSUBSCRIBE_SECOND:
             return DigestQuery("unsubscribe", args=_plain_args(rest[1:]))
-        return parse_subscribe(rest, taxonomy, language)
+        return _subscribe(text, rest, taxonomy, language)
     if word in _UNSUBSCRIBE_WORDS:
         return DigestQuery("unsubscribe", args=_plain_args(rest))
     if word in _SETTINGS_WORDS:
         return DigestQuery("settings", args=_plain_args(rest))
     if word in _WEEK_WORDS:
         return _week(_plain_args(rest), today, language)
+    if word in _SEARCH_WORDS:  # the words as typed; digest.ask.search reads (or refuses) them
+        return DigestQuery("search", args=(" ".join(rest),))
     return _query(tokens, taxonomy, today, language)
 
 
@@ -136,6 +141,22 @@ def _week(tokens: tuple[str, ...], today: date, language: str) -> DigestQuery:
         return error_query(language, "two_dates", a=show(tokens[0]), b=show(tokens[1]))
     day, problem = _parse_day(tokens[0], today, language)
     return problem or DigestQuery("week", day=day)
+
+
+def _subscribe(text: str, rest: list[str], taxonomy: Taxonomy, language: str) -> DigestQuery:
+    """``subscribe`` with its keyword filters (``--only``/``--exclude``, see query.subscribe)."""
+    body, flags = take_filters(text)
+    if not flags:
+        return parse_subscribe(rest, taxonomy, language)
+    tokens = [t for t in _SEPARATORS.split(body) if t]
+    while tokens and strip_punct(tokens[0]).casefold() in _DIGEST_WORDS:
+        tokens.pop(0)
+    query = parse_subscribe(tokens[1:], taxonomy, language)
+    if query.kind != "subscribe":
+        return query
+    if any(not f.split("=", 1)[1] for f in flags):
+        return error_query(language, "subscribe_usage")
+    return DigestQuery("subscribe", args=query.args + flags)
 
 
 def _plain_args(tokens: list[str]) -> tuple[str, ...]:

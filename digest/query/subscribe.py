@@ -38,6 +38,8 @@ class SubscribeRequest(NamedTuple):
     timezone: str  # an IANA key accepted by zoneinfo, canonical spelling
     language: str | None  # "ko" / "en", None when not given (use the default)
     categories: tuple[str, ...]  # canonical taxonomy names; empty means all
+    only: str | None = None  # --only "LLM, agents" as typed (digest.deliver.filters reads it)
+    exclude: str | None = None  # --exclude "medical"
 
 
 def subscribe_request(query: DigestQuery) -> SubscribeRequest:
@@ -45,8 +47,31 @@ def subscribe_request(query: DigestQuery) -> SubscribeRequest:
     if query.kind != "subscribe" or len(query.args) < 2:
         raise ValueError(f"not a subscribe query: {query!r}")
     time, zone, *rest = query.args
+    flags = {a.split("=", 1)[0]: a.split("=", 1)[1] for a in rest if a.startswith(FLAG_PREFIXES)}
+    rest = [a for a in rest if not a.startswith(FLAG_PREFIXES)]
     language = rest.pop(0) if rest and rest[0] in LANGUAGES else None
-    return SubscribeRequest(time, zone, language, tuple(rest))
+    return SubscribeRequest(time, zone, language, tuple(rest), flags.get("--only"), flags.get("--exclude"))
+
+
+# --only / --exclude (last on the line): a quoted list, or the words up to the next flag
+FLAG_PREFIXES = ("--only=", "--exclude=")
+_FILTER_FLAG = re.compile(r"(?:--|[—–])(only|exclude)\b\s*=?\s*"
+                          r"(?:\"([^\"]*)\"|“([^”]*)”|'([^']*)'|((?:(?!\s(?:--|[—–])(?:only|exclude)\b).)*))",
+                          re.IGNORECASE)
+
+
+def take_filters(text: str) -> tuple[str, tuple[str, ...]]:
+    """``subscribe ... --only "LLM, agents" --exclude medical`` -> the text without the flags, and
+    the flags as query args (``--only=LLM, agents``); a flag given twice keeps the last."""
+    found: dict[str, str] = {}
+
+    def take(m: re.Match) -> str:
+        value = next((g for g in m.groups()[1:] if g is not None), "")
+        found[m[1].lower()] = " ".join(value.split())
+        return " "
+
+    rest = _FILTER_FLAG.sub(take, text)
+    return rest, tuple(f"--{k}={v}" for k, v in found.items())
 
 
 WEEKLY_WORDS = grammar_words("weekly")  # /digest subscribe weekly mon 09:00 Asia/Seoul

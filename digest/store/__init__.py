@@ -239,6 +239,8 @@ class Store:
             "day": key, "language": digest.language, "counts": json.dumps(digest.counts),
             "notes": _encode(digest.notes), "chart_png": digest.chart_png,
             "created_at": time.time(),
+            "seen_before": json.dumps([[p.arxiv_id, p.title, p.url, d.isoformat()]
+                                       for p, d in digest.seen_before], ensure_ascii=False),
         }, pk=("day", "language"))
         db["summaries"].insert_all([{
             "day": key, "language": digest.language, "category": s.category, "position": i,
@@ -266,7 +268,23 @@ class Store:
         return Digest(day=day, language=language, summaries=summaries,
                       counts=tuple((c, n) for c, n in json.loads(h["counts"])),
                       chart_png=h["chart_png"] or b"", notes=tuple(json.loads(h["notes"] or "[]")),
-                      created_at=h["created_at"] or 0.0)
+                      created_at=h["created_at"] or 0.0, seen_before=_seen_before(h.get("seen_before")))
+
+    def first_seen(self, day: date, ids: Iterable[str]) -> dict[str, date]:
+        """For each of ``ids`` listed on a day before ``day``, the first such day. The day's own
+        earlier builds do not count; after retention (DIGEST_KEEP_DAYS) only the papers a pruned
+        day's summaries cite are still listed for it (``prune_days`` keeps their rows)."""
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, date] = {}
+        with self.lock:
+            for start in range(0, len(ids), 500):
+                part = ids[start:start + 500]
+                marks = ",".join("?" * len(part))
+                for aid, first in self.db.execute(
+                        f"select arxiv_id, min(day) from day_papers where day < ? and arxiv_id in ({marks}) "  # noqa: S608
+                        "group by arxiv_id", [day.isoformat(), *part]):
+                    out[aid] = date.fromisoformat(first)
+        return out
 
     def digest_days(self, language: str | None = None, limit: int = 30) -> list[date]:
         """Days with a stored digest, newest first."""
@@ -350,3 +368,12 @@ class Store:
         with self.transaction() as db:
             db["feed_state"].upsert({"url": url, "etag": etag, "modified": modified,
                                      "body": body, "checked_at": time.time()}, pk="url")
+
+
+def _seen_before(text: str | None) -> tuple[tuple[Paper, date], ...]:
+    try:
+        rows = json.loads(text) if text else []
+    except ValueError:
+        return ()
+    return tuple((Paper(arxiv_id=aid, title=title or aid, url=url or ""), date.fromisoformat(day))
+                 for aid, title, url, day in rows)

@@ -191,3 +191,16 @@ def _m011(db: sqlite_utils.Database) -> None:
     db["follow_pings"].create({"platform": str, "channel": str, "day": str, "state": str,
                                "message_id": str, "detail": str, "updated_at": float},
                               pk=("platform", "channel", "day"))
+
+
+@migrations(name="012_subscription_filters")
+def _m012(db: sqlite_utils.Database) -> None:
+    # a channel's keyword filters (JSON lists; "" when none): digest.deliver.filters
+    db["subscriptions"].add_column("only_words", str, not_null_default="")
+    db["subscriptions"].add_column("exclude_words", str, not_null_default="")
+
+
+@migrations(name="013_digest_seen_before")
+def _m013(db: sqlite_utils.Database) -> None:
+    # papers of a digest already in an earlier one: [[arxiv_id, title, url, first day], ...]
+    db["digests"].add_column("seen_before", str, not_null_default="")

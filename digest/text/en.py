@@ -90,6 +90,9 @@ STRINGS: dict[str, object] = {
     "words_all": ("all", "*"),
     "words_follow_list_second": (),  # "<follow> <list>" in two words means following
     "words_follow_cancel_second": (),  # "<follow> <cancel> WORDS" means unfollow
+    "words_search": ("search",),  # /digest search WORDS (digest.ask.search)
+    "words_clear": ("none", "off", "clear"),  # --only none: no keyword filter any more (digest.deliver.filters)
+    "words_more": ("more", "next"),  # the console's next page of an archive search
     "words_week": ("week", "weekly"),  # /digest week [DATE] (digest.week)
     "words_weekly": ("weekly", "week"),  # /digest subscribe weekly ...
     "words_weekdays": (("mon", "monday"), ("tue", "tuesday"), ("wed", "wednesday"), ("thu", "thursday"), ("fri", "friday"), ("sat", "saturday"), ("sun", "sunday")),  # Monday first
@@ -268,4 +271,21 @@ STRINGS: dict[str, object] = {
     "site_category": "Category",
     "site_total": "Total",
     "site_link": "Web archive: {url}",
+    # --- filters and search
+    "search_help": "Search every stored digest: /digest search <words>, e.g. /digest search speculative decoding",
+    "search_none": "No stored paper matches \"{query}\".",
+    "search_header": "Papers matching \"{query}\" in every stored digest ({total} found):",
+    "search_line": "{rank}. {title} ({day}, {category}) {url}",
+    "search_no_category": "uncategorized",
+    "search_more_hint": "Type \"more\" for the next page.",
+    "search_more_button": "More",
+    "filter_on": "Filter on: {filters} ({n} papers left out).",
+    "filter_only": "only {words}",
+    "filter_exclude": "without {words}",
+    "seen_before": "Seen before",
+    "seen_before_line": "{title} (in the digest of {day}) {url}",
+    "chart_title_seen": "Papers per category, {day} ({total} new; {n} seen before)",
+    "filter_set": "Keyword filter: {filters}. Papers left out by it are not in the post, its counts or its chart.",
+    "help_search": "/digest search speculative decoding — the best matching papers of every stored day, 5 per page",
+    "help_filters": "/digest subscribe 09:00 Asia/Seoul en --only \"LLM, agents\" --exclude \"medical\" — a daily post with keyword filters",
 }

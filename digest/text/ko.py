@@ -89,6 +89,9 @@ STRINGS: dict[str, object] = {
     "words_all": ("전체", "모두", "전부"),
     "words_follow_list_second": ("목록",),  # "팔로우 목록"
     "words_follow_cancel_second": ("취소",),  # "팔로우 취소 ..."
+    "words_search": ("검색",),  # /digest search WORDS (digest.ask.search)
+    "words_clear": ("없음", "해제"),  # --only none: no keyword filter any more (digest.deliver.filters)
+    "words_more": ("더보기", "더"),  # the console's next page of an archive search
     "words_week": ("주간", "이번주"),  # /digest week [DATE] (digest.week)
     "words_weekly": ("주간", "매주"),  # /digest subscribe weekly ...
     "words_weekdays": (("월", "월요일"), ("화", "화요일"), ("수", "수요일"), ("목", "목요일"), ("금", "금요일"), ("토", "토요일"), ("일", "일요일")),  # Monday first
@@ -258,4 +261,21 @@ STRINGS: dict[str, object] = {
     "site_category": "분야",
     "site_total": "합계",
     "site_link": "웹 아카이브: {url}",
+    # --- filters and search
+    "search_help": "저장된 모든 다이제스트 검색: /digest search <검색어>, 예: /digest search 추측 디코딩",
+    "search_none": "\"{query}\"와(과) 맞는 저장된 논문이 없습니다.",
+    "search_header": "저장된 모든 다이제스트에서 \"{query}\" 검색 결과 ({total}편):",
+    "search_line": "{rank}. {title} ({day}, {category}) {url}",
+    "search_no_category": "미분류",
+    "search_more_hint": "다음 쪽을 보려면 \"more\"(또는 \"더보기\")를 입력하세요.",
+    "search_more_button": "더 보기",
+    "filter_on": "필터 적용 중: {filters} (논문 {n}편 제외).",
+    "filter_only": "{words}만",
+    "filter_exclude": "{words} 제외",
+    "seen_before": "이전에 소개된 논문",
+    "seen_before_line": "{title} ({day} 다이제스트) {url}",
+    "chart_title_seen": "{day} 분야별 논문 수 (새 논문 {total}편, 이전 소개 {n}편 제외)",
+    "filter_set": "키워드 필터: {filters}. 필터로 제외된 논문은 게시물, 편수, 차트에 들어가지 않습니다.",
+    "help_search": "/digest search 추측 디코딩 — 저장된 모든 날의 논문 중 가장 잘 맞는 논문 (한 쪽에 5편)",
+    "help_filters": "/digest subscribe 09:00 Asia/Seoul ko --only \"LLM, 에이전트\" --exclude \"의료\" — 키워드 필터를 건 매일 발송",
 }
