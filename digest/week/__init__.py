@@ -10,7 +10,21 @@ Public API (used by the CLI, the chat adapters, the weekly posts and the web arc
 from __future__ import annotations
 
 from digest.week.render import render_week_markdown
-from digest.week.report import CategoryChange, RisingTerm, TopPaper, Week, week_report
+from datetime import date
+
+from digest.week.report import CategoryChange, RisingTerm, TopPaper, Week, week_numbers
+
+
+def week_report(service, end: date | None = None, language: str | None = None,
+                trend: bool = True) -> Week:
+    """The week ending ``end`` (default yesterday) against the week before, from stored days only
+    (``week_numbers``); with an LLM (and ``trend``) one short paragraph on the week's trend."""
+    week = week_numbers(service, end, language)
+    if trend and not week.empty and getattr(service, "llm", None) is not None:
+        from digest.week.trend import with_trend
+
+        week = with_trend(week, service)
+    return week
 
 
 def week_chart_png(week: Week, dpi: int = 100) -> bytes:

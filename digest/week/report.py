@@ -150,12 +150,11 @@ def _overlap(a: str, b: str) -> bool:
     return inside(x, y) or inside(y, x) or (len(x) > 1 and len(y) > 1 and (x[-1] == y[0] or y[-1] == x[0]))
 
 
-def week_report(service, end: date | None = None, language: str | None = None,
-                trend: bool = True) -> Week:
+def week_numbers(service, end: date | None = None, language: str | None = None) -> Week:
     """The week ending ``end`` (default: yesterday in DIGEST_TIMEZONE) in ``language``.
 
-    ``service`` is a ``DigestService`` (its store, taxonomy, settings and LLM are used); with an
-    LLM and ``trend``, one cached paragraph on the week's trend (``digest.week.trend``).
+    ``service`` is a ``DigestService`` (its store, taxonomy and settings are used). The numbers
+    only: ``digest.week.week_report`` adds the LLM's trend paragraph (``digest.week.trend``).
     """
     language = language or service.settings.digest_language
     end = end or service.today() - timedelta(days=1)
@@ -187,8 +186,4 @@ def week_report(service, end: date | None = None, language: str | None = None,
         previous_missing=tuple(last_missing), categories=categories,
         rising=tuple(rising_terms([p for _, p, _ in this_rows], [p for _, p, _ in last_rows])),
         top_papers=tuple(top))
-    if trend and not week.empty and getattr(service, "llm", None) is not None:
-        from digest.week.trend import with_trend
-
-        week = with_trend(week, service)
     return week
