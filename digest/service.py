@@ -24,7 +24,9 @@ from digest.text import t
 from digest.models import Digest, DigestQuery
 from digest.query.parse import EARLIEST_DAY
 from digest.store import Store
-from digest.summarize.extractive import ExtractiveSummarizer, Summarizer
+from digest.parts import UNSET as _UNSET
+from digest.parts import Parts
+from digest.summarize.extractive import Summarizer
 from digest.classify.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-_UNSET = object()
 
 
 def _not_found(key: str, **fields: object) -> NotFoundError:
@@ -59,7 +60,7 @@ class Reply:
     error: bool = False
 
 
-class DigestService:
+class DigestService(Parts):
     def __init__(self, settings: Settings | None = None, store: Store | None = None,
                  taxonomy: Taxonomy | None = None, loader: SourceLoader | None = None,
                  classifier: Classifier | None = None, summarizer: Summarizer | None = None,
@@ -84,80 +85,6 @@ class DigestService:
         self._summarizer = summarizer
         self._day_locks: dict[date, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-
-    # --- wiring ---------------------------------------------------------------------------
-    @property
-    def llm(self):
-        if self._llm is _UNSET:
-            self._llm = self._make_llm()
-        return self._llm
-
-    @llm.setter
-    def llm(self, value) -> None:
-        self._llm = value
-
-    @property
-    def classifier(self) -> Classifier:
-        if self._classifier is None:
-            self._classifier = self._make_classifier(self.settings.digest_classifier)
-        return self._classifier
-
-    @classifier.setter
-    def classifier(self, value: Classifier) -> None:
-        self._classifier = value
-
-    @property
-    def summarizer(self) -> Summarizer:
-        if self._summarizer is None:
-            self._summarizer = self._make_summarizer()
-        return self._summarizer
-
-    @summarizer.setter
-    def summarizer(self, value: Summarizer) -> None:
-        self._summarizer = value
-
-    @property
-    def loader(self):
-        """The sources (feedparser and the HTTP client are imported here: reading needs neither)."""
-        if self._loader is None:
-            from digest.sources import SourceLoader
-            from digest.sources.fetch import PoliteFetcher
-
-            self._loader = SourceLoader(
-                PoliteFetcher(self.settings.digest_contact, self.settings.digest_http_timeout,
-                              self.settings.digest_http_retries, self.settings.digest_arxiv_delay),
-                self.store.feed_state, self.store.save_feed_state)
-        return self._loader
-
-    @loader.setter
-    def loader(self, value) -> None:
-        self._loader = value
-
-    def _make_llm(self):
-        if not self.settings.llm_enabled:
-            return None
-        from digest.llm.client import LLM
-
-        return LLM(self.settings, self.store)
-
-    def _make_classifier(self, choice: str) -> Classifier:
-        if choice == "keyword" or (choice == "auto" and self.llm is None):
-            return self.offline_classifier
-        if self.llm is None:
-            raise ConfigError("--classifier llm needs OPENAI_API_KEY (or use --classifier keyword)")
-        from digest.classify.llm import LLMClassifier
-
-        return LLMClassifier(self.llm, self.taxonomy, self.offline_classifier)
-
-    def _make_summarizer(self) -> Summarizer:
-        if self.llm is None:
-            return ExtractiveSummarizer()
-        from digest.summarize.llm import LLMSummarizer
-
-        return LLMSummarizer(self.llm, self.settings)
-
-    def use_classifier(self, choice: str) -> None:
-        self._classifier = self._make_classifier(choice)
 
     # --- days -----------------------------------------------------------------------------
     def today(self) -> date:
