@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from digest.present import links
+from digest.present.gist import clip as truncate  # one word-boundary clip for every surface
 from digest.present.links import Link
 
 SECTION_LIMIT = 2900  # Block Kit section text is <= 3000 characters; keep a margin
@@ -199,14 +200,3 @@ def _split_words(text: str, limit: int) -> list[str]:
         chunks.append(current)
     return chunks
 
-
-def truncate(text: str, limit: int, ellipsis: str = "…") -> str:
-    """One line of at most ``limit`` characters, cut at a word boundary when possible."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - len(ellipsis)]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-") + ellipsis

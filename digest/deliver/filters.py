@@ -1,9 +1,9 @@
 """A channel's keyword filters (``--only "LLM, agents" --exclude "medical"``): which of a day's
 papers its post keeps, and the post itself, recomposed from the kept papers.
 
-Matching is the Q&A's (the FTS5 index over title and abstract, whole words, over the rowid
-ranges of the day's papers: ``Retriever.day_tfs``; Korean words through the glossary). A
-keyword is matched as a phrase of its Latin words (``speculative decoding``), a Korean glossary
+Matching is the follows' (digest/follows/match.py: ``compile_follow`` with ``any_word=True``
+over the day's in-memory FTS5 index, the archive's tokenizer, whole words; Korean words through
+the glossary). A keyword is matched as a phrase of its Latin words (``speculative decoding``), a Korean glossary
 word as its English terms (the word for medical -> medical OR clinical; a compound -> a phrase),
 and a keyword that names a category (``LLM``, ``Security``) also matches that category's papers.
 
@@ -15,15 +15,13 @@ change), and a note says that a filter is on and how many papers it left out.
 from __future__ import annotations
 
 import json
-import os
 import re
+from contextlib import closing
 from dataclasses import dataclass, replace
 
 from digest.query.words import grammar_words
-from digest.ask.language import HANGUL, LATIN_WORD
-from digest.ask.retrieve import Retriever
 from digest.deliver.schedule import SubscriptionError
-from digest.glossary import QUERY_TERMS_KO
+from digest.follows.match import Rule, by_category, compile_follow, day_index, rule_rows
 from digest.models import Digest
 from digest.text import t
 from digest.untrusted import clean_text, is_injection
@@ -32,7 +30,6 @@ MAX_KEYWORDS = 10  # per list
 MAX_KEYWORD_CHARS = 60
 CLEAR_WORDS = grammar_words("clear")  # --only none: no keyword filter any more
 _SPLIT = re.compile(r"[,;、]+")
-_KO_KEYS = sorted(QUERY_TERMS_KO, key=len, reverse=True)  # longest first: a compound before its parts
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ def keywords(value, taxonomy=None) -> tuple[str, ...]:
                 continue
             if is_injection(word) or len(word) > MAX_KEYWORD_CHARS:
                 raise SubscriptionError(f"not a filter keyword: {word[:40]!r}")
-            if not keyword_units(word) and (taxonomy is None or taxonomy.get(word) is None):
+            if keyword_rule(word, taxonomy).empty:
                 raise SubscriptionError(f"nothing to search in the filter keyword {word[:40]!r}")
             if word.casefold() not in (w.casefold() for w in out):
                 out.append(word)
@@ -91,44 +88,21 @@ def keywords(value, taxonomy=None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _glossary_units(key: str, value: str) -> list[tuple[str, ...]]:
-    parts = LATIN_WORD.findall(value.lower().replace("-", " "))
-    if len(parts) <= 1:
-        return [tuple(parts)] if parts else []
-    if len(os.path.commonprefix(parts)) >= 4 or len(key) <= 2:  # forms of a word; a short word
-        return [(p,) for p in parts]
-    return [tuple(parts)]
-
-
-def keyword_units(word: str) -> list[tuple[str, ...]]:
-    """The FTS5 phrases a keyword stands for; a paper matches the keyword if it holds any."""
-    units: list[tuple[str, ...]] = []
-    latin = tuple(LATIN_WORD.findall(word.lower()))
-    if latin:
-        units.append(latin)
-    if HANGUL.search(word):
-        rest = word
-        for key in _KO_KEYS:
-            if key in rest:
-                units += _glossary_units(key, QUERY_TERMS_KO[key])
-                rest = rest.replace(key, " ")
-    return list(dict.fromkeys(u for u in units if u))
+def keyword_rule(word: str, taxonomy=None) -> Rule:
+    """A keyword's rule: the follows' compiled rule, read as alternatives (``any_word``): the
+    keyword's phrase, each glossary word's English terms, or the category it names."""
+    return compile_follow(word, taxonomy, any_word=True)
 
 
 def matching_ids(store, taxonomy, day, labeled, words: tuple[str, ...]) -> set[str]:
     """The ids of ``labeled`` (the day's papers) that match any of ``words``."""
-    if not words:
+    if not words or not labeled:
         return set()
-    found: set[str] = set()
-    names = {c.name for w in words if (c := taxonomy.get(w)) is not None}
-    found.update(p.arxiv_id for p, label in labeled if label.category in names)
-    units = [u for w in words for u in keyword_units(w)]
-    retriever = Retriever(store)
-    papers = retriever.day_papers(day) if units else None
-    if papers is not None:
-        for tf in retriever.day_tfs(units, papers):
-            found.update(papers.ids[i] for i in tf)
-    return found
+    rules = [keyword_rule(w, taxonomy) for w in words]
+    cats = by_category(labeled)
+    with closing(day_index(labeled)) as index:
+        rows = set().union(*(rule_rows(r, cats, index) for r in rules))
+    return {labeled[i][0].arxiv_id for i in rows}
 
 
 def kept(store, taxonomy, day, labeled, flt: ChannelFilter) -> tuple[list, int]:

@@ -116,6 +116,16 @@ def due(subs: Iterable[Scheduled], ledger: PostLedger, now: datetime,
     """Subscriptions to post now: the slot of their local today has come (and not before
     they subscribed), its day is complete (``day < complete_before``, the digest calendar's
     today) and the ledger has no ``posted`` record for it. Paused ones never are."""
+    found = due_slots(subs, ledger, now, lambda sub, local: covered_day(local), complete_before, platforms)
+    return [Due(sub, day, at, record) for sub, day, at, record in found]
+
+
+def due_slots(subs: Iterable, ledger: PostLedger, now: datetime, covers,
+              complete_before: date | None = None, platforms=None) -> list[tuple]:
+    """``(subscription, day, slot, record)`` of each post due now, in slot order; shared by the
+    daily and the weekly schedule (digest/week/subscriptions.py), which differ only in
+    ``covers(sub, local_date)``: the day a post on that local date covers (the ledger's key),
+    or None when the subscription posts nothing that day (a weekly post's other weekdays)."""
     now = now.astimezone(timezone.utc)
     records = ledger.since(now.date() - timedelta(days=3))  # any zone's "yesterday" is in here
     out = []
@@ -129,16 +139,16 @@ def due(subs: Iterable[Scheduled], ledger: PostLedger, now: datetime,
             log.warning("event=bad_subscription platform=%s channel=%s tz=%s time=%s",
                         sub.platform, sub.channel, sub.timezone, sub.post_time)
             continue
-        if now < at or at.timestamp() < sub.created_at:
+        day = covers(sub, local)
+        if day is None or now < at or at.timestamp() < sub.created_at:
             continue
-        day = covered_day(local)
         if complete_before is not None and day >= complete_before:
             continue
         record = records.get((sub.platform, sub.channel, day.isoformat()))
         if is_complete(record):
             continue
-        out.append(Due(sub, day, at, record))
-    out.sort(key=lambda d: (d.slot, d.subscription.platform, d.subscription.channel))
+        out.append((sub, day, at, record))
+    out.sort(key=lambda d: (d[2], d[0].platform, d[0].channel))
     return out
 
 

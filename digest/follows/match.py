@@ -61,25 +61,67 @@ def _alternatives(key: str, value: str) -> list[list[str]]:
     return [words]
 
 
-def compile_follow(text: str, taxonomy) -> Rule:
-    """The rule of one follow's text (see the module docstring)."""
-    cat = taxonomy.get(text)
-    if cat is not None:
-        return Rule(category=cat.name)
+def word_groups(text: str, any_word: bool = False) -> list[list[tuple[str, ...]]]:
+    """The FTS5 phrases a follow's (or a channel filter keyword's) words stand for, as groups of
+    alternatives: one group per Korean glossary word found (its English terms), and the Latin
+    words typed together as one phrase. A follow needs every group (``any_word=False``: Latin
+    words left beside the Korean ones, dropped when all are stopwords); a filter keyword needs
+    any phrase (``any_word=True``: the Latin words of the whole keyword, stopwords kept)."""
     rest = text.lower()
-    groups: list[str] = []
+    groups: list[list[tuple[str, ...]]] = []
     if HANGUL.search(rest):
         for key in _KO_KEYS:
             if key in rest:
                 rest = rest.replace(key, " ")
-                alts = [fts_phrase(a) for a in _alternatives(key, QUERY_TERMS_KO[key]) if a]
-                alts = list(dict.fromkeys(a for a in alts if a != '""'))
+                alts = list(dict.fromkeys(tuple(a) for a in _alternatives(key, QUERY_TERMS_KO[key]) if a))
                 if alts:
-                    groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
-    latin = LATIN_WORD.findall(rest)
-    if latin and not all(w in STOPWORDS for w in latin):  # "follow with" would match every paper
-        groups.append(fts_phrase(latin))
-    return Rule(fts=" AND ".join(dict.fromkeys(groups)))
+                    groups.append(alts)
+    latin = LATIN_WORD.findall(text.lower() if any_word else rest)
+    if latin and (any_word or not all(w in STOPWORDS for w in latin)):  # "follow with" would match every paper
+        groups.append([tuple(latin)])
+    return groups
+
+
+def compile_follow(text: str, taxonomy, any_word: bool = False) -> Rule:
+    """The rule of one follow's text (see the module docstring). ``any_word=True`` is a channel
+    filter keyword's rule (digest/deliver/filters.py): a paper matches if it holds any of the
+    keyword's phrases, or is of the category the keyword names."""
+    cat = taxonomy.get(text) if taxonomy is not None else None
+    if cat is not None and not any_word:
+        return Rule(category=cat.name)
+    groups = word_groups(text, any_word)
+    if any_word:
+        fts = " OR ".join(dict.fromkeys(fts_phrase(list(u)) for g in groups for u in g))
+    else:
+        ors = [" OR ".join(fts_phrase(list(u)) for u in g) for g in groups]
+        fts = " AND ".join(dict.fromkeys(o if len(g) == 1 else f"({o})" for o, g in zip(ors, groups)))
+    return Rule(category=cat.name if cat is not None else None, fts=fts)
+
+
+def rule_rows(rule: Rule, cats: dict[str, list[int]], index: sqlite3.Connection) -> list[int]:
+    """Indexes (in the day's order) of the day's papers a rule matches: its category's papers and
+    those its expression finds in the day's index (:func:`day_index`)."""
+    found = cats.get(rule.category, []) if rule.category is not None else []
+    if not rule.fts:
+        return found
+    hits = search(rule.fts, index)
+    return sorted(set(found).union(hits)) if found else hits
+
+
+def search(expression: str, index: sqlite3.Connection) -> list[int]:
+    try:
+        return sorted(r for (r,) in index.execute("select rowid from day where day match ?", [expression]))
+    except sqlite3.Error as err:  # a malformed expression matches nothing (never a traceback)
+        log.warning("follows: FTS query failed (%s): %r", err, expression)
+        return []
+
+
+def by_category(rows) -> dict[str, list[int]]:
+    """category -> indexes of the day's ``(paper, label)`` rows of that category, in order."""
+    out: dict[str, list[int]] = {}
+    for i, (_, label) in enumerate(rows):
+        out.setdefault(label.category, []).append(i)
+    return out
 
 
 @dataclass(frozen=True)
@@ -131,26 +173,9 @@ class FollowMatcher:
 
     def _found(self, rows, index, follows) -> dict[str, list[int]]:
         """follow text -> indexes of its papers, in the day's order (each distinct text once)."""
-        by_category: dict[str, list[int]] = {}
-        for i, (_, label) in enumerate(rows):
-            by_category.setdefault(label.category, []).append(i)
-        found: dict[str, list[int]] = {}  # follow text -> indexes of its papers, in the day's order
-        for text in {f.text for fs in follows.values() for f in fs}:
-            rule = self.rule(text)
-            if rule.category is not None:
-                found[text] = by_category.get(rule.category, [])
-            elif rule.fts:
-                found[text] = self._search(rule.fts, index)
-            else:
-                found[text] = []
-        return found
-
-    def _search(self, expression: str, index: sqlite3.Connection) -> list[int]:
-        try:
-            return sorted(r for (r,) in index.execute("select rowid from day where day match ?", [expression]))
-        except sqlite3.Error as err:  # a malformed expression matches nothing (never a traceback)
-            log.warning("follows: FTS query failed (%s): %r", err, expression)
-            return []
+        cats = by_category(rows)
+        rules = {f.text: self.rule(f.text) for fs in follows.values() for f in fs}
+        return {text: rule_rows(rule, cats, index) for text, rule in rules.items()}
 
 
 def day_index(rows) -> sqlite3.Connection:

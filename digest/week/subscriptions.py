@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from digest.deliver.ledger import WEEK_POSTS, PostLedger, PostRecord, is_complete
-from digest.deliver.schedule import Clock, SubscriptionError, parse_post_time, slot, utc_now, zone
+from digest.deliver.schedule import Clock, SubscriptionError, due_slots, parse_post_time, slot, utc_now, zone
 from digest.store import Store
 from digest.text import CATALOGS
 
@@ -142,28 +142,11 @@ class WeekSubscriptions:
             platforms=None) -> list[WeekDue]:
         """Weekly posts to send now: today is the weekday (local), its slot has come (and came
         after the subscription), the week is over, and the ledger has no complete record."""
-        now = (now or self.clock()).astimezone(timezone.utc)
-        records = self.ledger.since(now.date() - timedelta(days=3))
-        out = []
-        for sub in self.all():
-            if sub.paused or (platforms is not None and sub.platform not in platforms):
-                continue
-            try:
-                local = now.astimezone(sub.tz).date()
-                at = slot(sub.post_time, sub.tz, local)
-            except SubscriptionError:
-                continue
-            if local.weekday() != sub.weekday or now < at or at.timestamp() < sub.created_at:
-                continue
-            end = week_end_for(local)
-            if complete_before is not None and end >= complete_before:
-                continue
-            record = records.get((sub.platform, sub.channel, end.isoformat()))
-            if is_complete(record):
-                continue
-            out.append(WeekDue(sub, end, at, record))
-        out.sort(key=lambda d: (d.slot, d.subscription.platform, d.subscription.channel))
-        return out
+        def covers(sub: WeekSubscription, local: date) -> date | None:
+            return week_end_for(local) if local.weekday() == sub.weekday else None
+
+        found = due_slots(self.all(), self.ledger, now or self.clock(), covers, complete_before, platforms)
+        return [WeekDue(sub, end, at, record) for sub, end, at, record in found]
 
     def next_post(self, sub: WeekSubscription, now: datetime | None = None) -> datetime:
         """The UTC instant of the channel's next weekly post."""
