@@ -74,6 +74,12 @@ def render_chart(counts: list[tuple[str, int]] | tuple[tuple[str, int], ...], da
     ax.set_xlabel(t(language, "chart_xlabel"), fontsize=11, family=family)
     ax.tick_params(axis="y", labelsize=12)
     ax.tick_params(axis="x", labelsize=10)
+    return finish_bar_chart(fig, ax, family, dpi)
+
+
+def finish_bar_chart(fig, ax, family: str, dpi: int) -> bytes:
+    """The house style every bar chart shares (the day's and the week's): tick labels in the font
+    that has Korean glyphs, whole-number counts, no top/right frame, a light grid -> PNG bytes."""
     for label in ax.get_yticklabels() + ax.get_xticklabels():
         label.set_family(family)
     ax.xaxis.get_major_locator().set_params(integer=True)

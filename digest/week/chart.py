@@ -4,12 +4,11 @@ registration as the daily chart, ``digest.present.chart.korean_font_family``).""
 
 from __future__ import annotations
 
-import io
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from digest.present.chart import BAR_COLOR, korean_font_family
+from digest.present.chart import BAR_COLOR, finish_bar_chart, korean_font_family
 from digest.text import t
 from digest.week.report import Week
 
@@ -40,14 +39,5 @@ def render_week_chart(week: Week, dpi: int = 100) -> bytes:
     ax.set_title(t(lang, "week_chart_title", start=week.start.isoformat(), end=week.end.isoformat()),
                  fontsize=14, fontweight="bold", family=family, loc="left")
     ax.set_xlabel(t(lang, "chart_xlabel"), fontsize=11, family=family)
-    for label in ax.get_yticklabels() + ax.get_xticklabels():
-        label.set_family(family)
     ax.legend(prop={"family": family, "size": 10}, loc="lower right")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    return finish_bar_chart(fig, ax, family, dpi)
