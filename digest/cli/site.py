@@ -12,6 +12,7 @@ from digest.text import language_code
 
 
 def cmd_site(args: argparse.Namespace) -> int:
+    from digest.classify.taxonomy import load_taxonomy
     from digest.site import build_site
     from digest.store import Store
 
@@ -22,7 +23,8 @@ def cmd_site(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     store = Store(settings.digest_db)
     try:
-        result = build_site(store, folder, language, settings.digest_site_url)
+        result = build_site(store, folder, language, settings.digest_site_url,
+                            load_taxonomy(settings.digest_taxonomy))
     finally:
         store.close()
     out.print(f"{folder}: {result.days} days, {len(result.written)} files written "
