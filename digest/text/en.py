@@ -294,7 +294,7 @@ STRINGS: dict[str, object] = {
     "site_week_before": "Week before",
     "site_week_change": "Change",
     "site_week_days": "The 7 days",
-    "week_chart_hint": "The chart is posted only when you ask publicly: `/digest week public`, or run `digest week --chart FILE`.",
+    "week_chart_hint": "A private reply carries no chart: run `digest week --date {end} --chart week.png` to get it.",
     "week_settings_line": "Weekly post: every {weekday} at {time} {tz} in {lang}{paused}.",
     "week_settings_none": "Weekly post: none (/digest subscribe weekly mon 09:00 Asia/Seoul).",
     "week_paused_mark": " (paused)",

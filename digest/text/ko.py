@@ -284,7 +284,7 @@ STRINGS: dict[str, object] = {
     "site_week_before": "지난주",
     "site_week_change": "변화",
     "site_week_days": "7일",
-    "week_chart_hint": "차트는 공개로 요청할 때만 게시됩니다: `/digest week public`, 또는 `digest week --chart FILE`을 실행하세요.",
+    "week_chart_hint": "비공개 답장에는 차트가 없습니다: `digest week --date {end} --chart week.png`를 실행하면 차트를 받을 수 있습니다.",
     "week_settings_line": "주간 게시: 매주 {weekday} {time} {tz}, {lang}{paused}.",
     "week_settings_none": "주간 게시: 없음 (/digest subscribe weekly mon 09:00 Asia/Seoul).",
     "week_paused_mark": " (일시 중지됨)",
