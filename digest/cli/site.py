@@ -23,8 +23,13 @@ def cmd_site(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     store = Store(settings.digest_db)
     try:
+        llm = None
+        if settings.llm_enabled:  # only its cache is read: cached week trend paragraphs
+            from digest.llm.client import LLM
+
+            llm = LLM(settings, store)
         result = build_site(store, folder, language, settings.digest_site_url,
-                            load_taxonomy(settings.digest_taxonomy))
+                            load_taxonomy(settings.digest_taxonomy), llm)
     finally:
         store.close()
     out.print(f"{folder}: {result.days} days, {len(result.written)} files written "

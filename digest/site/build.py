@@ -60,8 +60,9 @@ def heads(store, language: str) -> dict[date, Digest]:
             for day, counts, created in rows}
 
 
-def build_site(store, out: Path, language: str, site_url: str = "", taxonomy=None) -> SiteResult:
-    """``taxonomy``: for the week pages' category emoji (default: the packaged taxonomy)."""
+def build_site(store, out: Path, language: str, site_url: str = "", taxonomy=None, llm=None) -> SiteResult:
+    """``taxonomy``: for the week pages' category emoji (default: the packaged taxonomy); ``llm``:
+    its cache gives the week pages a trend paragraph already written (never a call)."""
     if taxonomy is None:
         from digest.classify.taxonomy import load_taxonomy
 
@@ -105,7 +106,7 @@ def build_site(store, out: Path, language: str, site_url: str = "", taxonomy=Non
     # a week's report compares it with the week before: the following week changes too
     held_weeks = {monday(d) for d in now}
     weeks = sorted(touched | {w + timedelta(days=7) for w in touched if w + timedelta(days=7) in held_weeks})
-    reports = {first: week_of(store, taxonomy, first, language) for first in weeks
+    reports = {first: week_of(store, taxonomy, first, language, llm) for first in weeks
                if any(monday(d) == first for d in now)}
     recent = set(sorted(held_weeks)[-WEEK_CHARTS:])
     charts = {w.end: week_chart_png(w, dpi=CHART_DPI) for first, w in reports.items()

@@ -3,8 +3,8 @@
 The page shows the week report of ``digest.week`` (the Monday-to-Sunday week against the one
 before): per-category counts with ▲/▼ and %, the rising terms, the most upvoted papers, the
 missing days named, the week chart (a PNG written beside the page), and under it the 7 days with
-links to their pages. No LLM is called while the site is built (``trend=False``): a trend paragraph
-needs the LLM client to read its cache, and a site build must stay cheap and offline.
+links to their pages. No LLM is called while the site is built (``trend=False``); the trend paragraph
+is shown when ``/digest week`` or a weekly post already cached it (``LLM.cached``, no call).
 Terms and titles are untrusted: everything goes through ``esc`` / ``paper_html``.
 """
 
@@ -28,12 +28,15 @@ def week_chart_path(first: date) -> str:
     return f"week/{week_key(first)}.png"
 
 
-def week_of(store, taxonomy, first: date, language: str):
-    """The week report of Monday ``first`` (numbers only, no LLM) from the store and taxonomy."""
+def week_of(store, taxonomy, first: date, language: str, llm=None):
+    """The week report of Monday ``first`` from the store and taxonomy; with ``llm`` its trend
+    paragraph only when already cached (``LLM.cached``: no call while the site is built)."""
     from digest.week import week_report
+    from digest.week.trend import cached_trend
 
-    source = SimpleNamespace(store=store, taxonomy=taxonomy, llm=None, settings=None)
-    return week_report(source, first + timedelta(days=6), language, trend=False)
+    source = SimpleNamespace(store=store, taxonomy=taxonomy, llm=llm, settings=None)
+    week = week_report(source, first + timedelta(days=6), language, trend=False)
+    return cached_trend(week, source) if llm is not None else week
 
 
 def _report_html(week, language: str, chart: bytes | None, first: date) -> str:
