@@ -35,7 +35,7 @@ def main() -> int:
     from digest.models import Paper
     from digest.site import build_site
     from digest.store import Store
-    from site_fixtures import digest_of, real_days
+    from site_fixtures import digest_of, labels_of, real_days
 
     real = list(real_days().items())
     templates = [digest_of(d, records) for d, records in real]
@@ -52,8 +52,7 @@ def main() -> int:
 
     for i in range(args.days):
         digest, papers = make(i)
-        store.upsert_papers(papers)
-        store.save_digest(digest)
+        store.save_day(digest.day, papers, labels_of(digest), digest)
     print(f"{machine()}\nfilled {args.days} days in {time.perf_counter() - started:.1f}s ({tmp})")
 
     def timed(label: str, out: Path) -> None:

@@ -58,6 +58,7 @@ class Reply:
     digest: Digest | None = None
     category: str | None = None
     error: bool = False
+    week: object = None  # /digest week: its digest.week.Week (the adapters draw its chart)
 
 
 class DigestService(Parts):
@@ -334,7 +335,7 @@ class DigestService(Parts):
             week = week_report(self, self.check_day(end) if end else None, language)
         except BadDateError as err:
             return Reply(text=str(err), error=True)
-        return Reply(text=render_week_markdown(week), error=week.empty)
+        return Reply(text=render_week_markdown(week), error=week.empty, week=None if week.empty else week)
 
     def search_archive(self, words: str, page: int = 0):
         """Page ``page`` of the archive search for ``words`` (``digest.ask.search.SearchPage``),

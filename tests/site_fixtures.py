@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.models import CategorySummary, Digest, Paper
+from digest.models import CategorySummary, Classification, Digest, Paper
 from digest.present.chart import render_chart
 from digest.store import Store
 
@@ -46,9 +46,15 @@ def digest_of(day: date, records: list[dict], *, chart: bool = True, created_at:
     return Digest(day, "ko", tuple(summaries), counts, png, created_at=created_at), papers
 
 
+def labels_of(digest: Digest) -> dict[str, Classification]:
+    """Each paper's category as the digest grouped it (what a real build records with the day)."""
+    return {p.arxiv_id: Classification(p.arxiv_id, s.category, 1.0, "llm")
+            for s in digest.summaries for p in s.papers}
+
+
 def save(store: Store, digest: Digest, papers: list[Paper]) -> None:
-    store.upsert_papers(papers)
-    store.save_digest(digest)
+    """As a real build does: the day's papers with their categories, and its digest."""
+    store.save_day(digest.day, papers, labels_of(digest), digest)
 
 
 def real_store(path: Path, n_days: int | None = None, *, chart: bool = True) -> tuple[Store, list[date]]:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from types import SimpleNamespace
 
 import feedparser
 import pytest
@@ -133,7 +134,7 @@ HOSTILE_TEXT = ("1. **Key themes**\n   - <script>alert(1)</script> <img src=x on
 
 def test_hostile_titles_and_llm_text_render_as_text(tmp_path):
     store = Store(tmp_path / "digest.db")
-    paper = Paper("2411.66666", HOSTILE_TITLE, "abs", url="javascript:alert(5)")
+    paper = Paper("2411.66666", HOSTILE_TITLE, "abs", url="javascript:alert(5)", popularity=7)
     day = date(2024, 11, 22)
     summary = CategorySummary('LLM"><script>x</script>', "🤖", (paper,), HOSTILE_TEXT, "gpt", "ko")
     save(store, Digest(day, "ko", (summary,), ((summary.category, 1),)), [paper])
@@ -142,13 +143,16 @@ def test_hostile_titles_and_llm_text_render_as_text(tmp_path):
     for rel in ("index.html", f"day/{day}.html", "week/2024-W47.html"):
         raw = (out / rel).read_text("utf-8")
         page = parse(out / rel)
-        assert "script" not in page.tags and "img" not in page.tags[page.tags.index("main"):], rel
+        charts = 1 if rel.startswith("week/") else 0  # the week chart, nothing from the texts
+        assert "script" not in page.tags and page.tags[page.tags.index("main"):].count("img") == charts, rel
         assert not [h for h in page.hrefs if h != "data:," and not h.startswith(
             ("http", "day/", "../", "week/", "#", "index", "feed", "style", "2024"))], rel
         assert "onerror=" not in raw.replace("onerror=alert", "") or "&lt;img" in raw
     day_raw = (out / "day" / f"{day}.html").read_text("utf-8")
     text = "".join(parse(out / "day" / f"{day}.html").text)
     assert '<script>alert("t")</script> Prompt <b>injection</b> & friends' in text  # shown, as text
+    week_text = "".join(parse(out / "week" / "2024-W47.html").text)  # the week's most upvoted paper
+    assert HOSTILE_TITLE in week_text and 'LLM"><script>x</script>' in week_text
     assert "<script>alert(1)</script>" in text and "javascript:" not in "".join(parse(out / "day" / f"{day}.html").hrefs)
     assert "click me" in text and "evil.example" in text  # the phishing label shows its real host
     assert 'href="https://evil.example/phish"' in day_raw
@@ -179,7 +183,8 @@ def test_rebuild_after_a_new_day_rewrites_only_that_day_its_week_index_and_feed(
     new_day, records = list(real_days().items())[len(days)]  # 2024-10-23, a Wednesday of W43
     save(store, *digest_of(new_day, records))
     result = build_site(store, out, "ko")
-    expected = {f"day/{new_day}.html", f"day/{new_day}.png", "week/2024-W43.html", "index.html", "feed.xml"}
+    expected = {f"day/{new_day}.html", f"day/{new_day}.png", "week/2024-W43.html", "week/2024-W43.png",
+                "index.html", "feed.xml"}
     assert set(result.written) == expected
     for p, (mtime, data) in before.items():
         rel = p.relative_to(out).as_posix()
@@ -188,15 +193,18 @@ def test_rebuild_after_a_new_day_rewrites_only_that_day_its_week_index_and_feed(
         else:
             assert p.stat().st_mtime_ns == mtime and p.read_bytes() == data, rel
     assert f"day/{new_day}.html" in (out / "index.html").read_text()
-    # a rebuilt day (new created_at) rewrites that day again, not the others
+    # a rebuilt day (new created_at) rewrites that day again, its week and the week after (whose
+    # report compares with it), not the others
     digest = store.load_digest(days[0], "ko")
     store.save_digest(replace(digest, summaries=digest.summaries[:1]))
-    assert set(build_site(store, out, "ko").written) == {f"day/{days[0]}.html", f"day/{days[0]}.png",
-                                                          "week/2024-W42.html", "index.html", "feed.xml"}
+    assert set(build_site(store, out, "ko").written) == {
+        f"day/{days[0]}.html", f"day/{days[0]}.png", "week/2024-W42.html", "week/2024-W42.png",
+        "week/2024-W43.html", "week/2024-W43.png", "index.html", "feed.xml"}
     # a deleted digest: its page and chart go, its week, the index and the feed are rewritten
     with store.transaction() as db:
         db.execute("delete from digests where day = ?", [new_day.isoformat()])
-    assert set(build_site(store, out, "ko").written) == {"week/2024-W43.html", "index.html", "feed.xml"}
+    assert set(build_site(store, out, "ko").written) == {"week/2024-W43.html", "week/2024-W43.png",
+                                                          "index.html", "feed.xml"}
     assert not (out / f"day/{new_day}.html").exists() and f"{new_day}" not in (out / "index.html").read_text()
 
 
@@ -280,3 +288,31 @@ def json_text(value) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def test_week_page_shows_the_week_report_and_its_chart(year, tmp_path):
+    """The week page carries the week report (issue 17 item 1) for the Monday-Sunday week against
+    the one before: counts with ▲/▼ and %, rising terms, missing days named, the chart beside it."""
+    from digest.classify.taxonomy import load_taxonomy
+    from digest.week import week_report
+    from digest.week.render import change_text
+
+    store, days = year
+    out = tmp_path / "site"
+    build_site(store, out, "ko")
+    page = parse(out / "week" / "2024-W43.html")
+    text = " ".join(page.text)
+    source = SimpleNamespace(store=store, taxonomy=load_taxonomy(), llm=None, settings=None)
+    week = week_report(source, date(2024, 10, 27), "ko", trend=False)
+    assert week.previous_total > 0 and week.rising and week.missing
+    for c in week.categories:  # each row: name, this week, the week before, ▲/▼ %
+        assert f"{c.category}" in text and change_text(c, "ko") in text
+    assert any("▲" in change_text(c, "ko") for c in week.categories)
+    assert any("%" in change_text(c, "ko") for c in week.categories)
+    for r in week.rising:
+        assert f"{r.term}: {r.this_week} / {r.last_week}" in text
+    for d in week.missing:  # the missing days are named, not skipped
+        assert d.isoformat() in text
+    raw = (out / "week" / "2024-W43.html").read_text("utf-8")
+    assert '<img src="2024-W43.png"' in raw
+    assert (out / "week" / "2024-W43.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -174,3 +174,25 @@ def test_llm_trend_paragraph_is_grounded_and_cached(built, tmp_path, stub):  # n
     offline = week_report(service, END, "en")
     assert offline.trend == "" and "Trend" not in render_week_markdown(offline)
     online.store.close()
+
+
+def test_site_week_page_shows_a_cached_trend_paragraph_without_calling_the_llm(built, tmp_path, stub):  # noqa: F811
+    """The web archive reads the week's trend paragraph from the LLM cache, never asks for one."""
+    from digest.site import build_site
+
+    service, folder = built
+    for suffix in ("", "-wal", "-shm"):
+        if (folder / f"digest.db{suffix}").exists():
+            shutil.copy(folder / f"digest.db{suffix}", tmp_path / f"d.db{suffix}")
+    online = DigestService(llm_settings(stub, digest_db=tmp_path / "d.db", digest_language="en"), clock=CLOCK)
+    stub.when("closing paragraph of a weekly report",
+              Reply(content="Language models <b>grew</b> most this ISO week, led by agents."), times=None)
+    sunday = date(2024, 11, 24)  # the site's week 2024-W47 is Monday 11-18 .. Sunday 11-24
+    assert week_report(online, sunday, "en").trend and stub.calls == 1  # asked once, cached
+    build_site(online.store, tmp_path / "site", "en", llm=online.llm)
+    assert stub.calls == 1  # the site build read the cache only
+    page = (tmp_path / "site" / "week" / "2024-W47.html").read_text("utf-8")
+    assert "Language models &lt;b&gt;grew&lt;/b&gt; most this ISO week" in page
+    other = (tmp_path / "site" / "week" / "2024-W48.html").read_text("utf-8")  # 11-25, 11-26 stored
+    assert "Language models" not in other  # not cached: no paragraph, and no call for it either
+    online.store.close()

@@ -205,3 +205,54 @@ def test_a_failing_weekly_channel_backs_off_and_others_still_post(tmp_path):
     assert poster.calls == ["CBAD", "CGOOD", "CBAD"]
     assert isinstance(PostLedger(service.store, WEEK_POSTS).get("slack", "CGOOD", WEEK_END), PostRecord)
     service.store.close()
+
+
+def test_settings_lists_the_weekly_post_and_pause_resume_stops_and_restarts_it(tmp_path):
+    """/digest settings names the channel's weekly post; settings weekly pause keeps it but ``due``
+    no longer offers it; resume brings it back (issue 17 finish)."""
+    from digest.config import load_settings
+    from digest.deliver.chat import handle_subscription_command
+    from digest.query.parse import parse_query
+    from digest.service import DigestService
+
+    service = DigestService(load_settings(_env_file=None, digest_db=tmp_path / "d.db",
+                                          openai_api_key=None, digest_language="en"),
+                            clock=lambda: NOW)
+
+    def run(text: str, admin: bool = True) -> str:
+        query = parse_query(text, service.taxonomy, service.today())
+        return handle_subscription_command(query, "slack", "C7", "U1", admin, service=service, language="en")
+
+    assert "Weekly post: none" in run("settings")
+    run("subscribe weekly wed 09:00 Asia/Seoul")
+    assert "Weekly post: every wed at 09:00 Asia/Seoul in en." in run("settings")
+    subs = WeekSubscriptions(service.store)
+    wednesday = datetime(2024, 11, 27, 1, 0, tzinfo=UTC)
+    assert len(subs.due(wednesday)) == 1
+    assert "Only admins" in run("settings weekly pause", admin=False)
+    assert len(subs.due(wednesday)) == 1  # refused: nothing changed
+    assert "paused" in run("settings weekly pause")
+    assert subs.due(wednesday) == [] and subs.get("slack", "C7").paused
+    assert "(paused)" in run("settings")
+    assert "Use /digest settings weekly pause" in run("settings weekly sideways")
+    assert "resumed" in run("settings weekly resume")
+    assert len(subs.due(wednesday)) == 1
+    run("unsubscribe weekly")
+    assert "no weekly post" in run("settings weekly pause")
+    service.store.close()
+
+
+def test_cli_weekly_pause_resume_and_status_lists_weekly_posts(tmp_path, monkeypatch, capsys):
+    from digest.cli import main
+
+    monkeypatch.setenv("DIGEST_DB", str(tmp_path / "d.db"))
+    assert main(["weekly", "add", "discord", "123", "mon", "09:00", "Asia/Seoul"]) == 0
+    assert main(["weekly", "pause", "discord", "123"]) == 0
+    assert "(paused)" in capsys.readouterr().out
+    assert WeekSubscriptions(Store(tmp_path / "d.db")).get("discord", "123").paused
+    assert main(["status"]) == 0
+    assert "discord:123  weekly mon 09:00 Asia/Seoul" in capsys.readouterr().out
+    assert main(["weekly", "resume", "discord", "123"]) == 0
+    assert "next:" in capsys.readouterr().out
+    assert not WeekSubscriptions(Store(tmp_path / "d.db")).get("discord", "123").paused
+    assert main(["weekly", "pause", "slack", "nope"]) != 0

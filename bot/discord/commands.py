@@ -6,6 +6,7 @@ ephemeral answer by default with a "Post to channel" button, and configuration k
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import re
 from datetime import date
@@ -237,8 +238,11 @@ class DigestCommands:
             payloads = embeds.digest_payloads(reply.digest, reply.category,
                                               getattr(interaction, "filesize_limit", None)
                                               or limits.DEFAULT_ATTACHMENT_LIMIT)
+        chart = await asyncio.to_thread(_week_chart, reply.week, interaction) if reply.week is not None else None
         for i, payload in enumerate(payloads):
             kwargs = to_kwargs(payload, reply.digest)
+            if chart is not None and i == len(payloads) - 1:  # /digest week: its chart under the numbers
+                kwargs["file"] = discord.File(io.BytesIO(chart), filename=f"week-{reply.week.end.isoformat()}.png")
             if ephemeral and reply.digest is not None and i == len(payloads) - 1:
                 try:
                     kwargs["view"] = post_button(reply.digest.day, reply.digest.language, reply.category,
@@ -246,3 +250,16 @@ class DigestCommands:
                 except ValueError:  # a language code the custom id cannot carry: no button
                     pass
             await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+
+
+def _week_chart(week, interaction) -> bytes | None:
+    """The week's chart PNG, or None when it cannot be drawn or exceeds the attachment limit."""
+    from digest.week import week_chart_png
+
+    try:
+        png = week_chart_png(week)
+    except Exception:  # the numbers still go out without their picture
+        log.exception("discord: the week chart failed")
+        return None
+    limit = getattr(interaction, "filesize_limit", None) or limits.DEFAULT_ATTACHMENT_LIMIT
+    return png if len(png) <= limit else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import date
 
 from slack_sdk.errors import SlackApiError
@@ -130,6 +131,8 @@ async def answer_command(bot: ChatBot, query, respond) -> None:
     except Exception:
         log.exception("/digest %s failed", query)
         reply = Reply(text=t(lang, "slack_failed", error="internal error"), error=True)
+    if reply.week is not None:  # an ephemeral response cannot carry a file: say how to get the chart
+        reply = replace(reply, text=f"{reply.text}\n\n_{t(lang, 'week_chart_hint', end=reply.week.end.isoformat())}_")
     await send(respond, reply_payload(reply), "/digest reply", response_type="ephemeral")
 
 

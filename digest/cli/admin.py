@@ -163,6 +163,16 @@ def _status(args, echo: Callable[[str], None]) -> int:
     for sub, line in zip(subs.all(), lines):
         line += "\n    " + status_line(store, sub.platform, sub.channel, per_channel)
         echo("  " + line.replace("\n", "\n  "))
+    from digest.deliver.status import fmt_local
+    from digest.week.subscriptions import WeekSubscriptions  # weekly posts (issue 17)
+
+    weekly = WeekSubscriptions(store, clock=subs.clock)
+    week_subs = weekly.all()
+    echo(f"Weekly posts ({len(week_subs)}):" if week_subs else
+         "No weekly posts (digest weekly add ..., or /digest subscribe weekly in a channel).")
+    for ws in week_subs:
+        echo(f"  {ws.platform}:{ws.channel}  {ws.describe()}"
+             + ("" if ws.paused else f"; next: {fmt_local(weekly.next_post(ws), ws.tz)}"))
     today = now.astimezone(timezone.utc).date().isoformat()
     from digest.llm.ledger import calls_and_tokens
 

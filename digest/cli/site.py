@@ -12,6 +12,7 @@ from digest.text import language_code
 
 
 def cmd_site(args: argparse.Namespace) -> int:
+    from digest.classify.taxonomy import load_taxonomy
     from digest.site import build_site
     from digest.store import Store
 
@@ -22,7 +23,13 @@ def cmd_site(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     store = Store(settings.digest_db)
     try:
-        result = build_site(store, folder, language, settings.digest_site_url)
+        llm = None
+        if settings.llm_enabled:  # only its cache is read: cached week trend paragraphs
+            from digest.llm.client import LLM
+
+            llm = LLM(settings, store)
+        result = build_site(store, folder, language, settings.digest_site_url,
+                            load_taxonomy(settings.digest_taxonomy), llm)
     finally:
         store.close()
     out.print(f"{folder}: {result.days} days, {len(result.written)} files written "

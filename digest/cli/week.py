@@ -16,7 +16,7 @@ def add_parsers(sub) -> None:
     w.add_argument("--date", help="the week's last day: YYYY-MM-DD, today or yesterday (default: yesterday)")
     w.add_argument("--language", help="report language (default DIGEST_LANGUAGE)")
     w.add_argument("--chart", metavar="PATH", help="also write the chart PNG here")
-    ws = sub.add_parser("weekly", help="the channels that get the week as a post: list, add, remove")
+    ws = sub.add_parser("weekly", help="the channels that get the week as a post: list, add, remove, pause, resume")
     acts = ws.add_subparsers(dest="action", required=True)
     acts.add_parser("list", help="every weekly subscription")
     add = acts.add_parser("add", help="post the week to a channel (or change when)")
@@ -29,6 +29,11 @@ def add_parsers(sub) -> None:
     rm = acts.add_parser("remove", help="stop the weekly post of a channel")
     rm.add_argument("platform", help="slack or discord")
     rm.add_argument("channel", help="the channel ID")
+    for action, what in (("pause", "pause the weekly post of a channel (kept, not posted)"),
+                         ("resume", "resume a paused weekly post")):
+        p = acts.add_parser(action, help=what)
+        p.add_argument("platform", help="slack or discord")
+        p.add_argument("channel", help="the channel ID")
 
 
 def cmd_week(args: argparse.Namespace) -> int:
@@ -73,6 +78,13 @@ def cmd_weekly(args: argparse.Namespace) -> int:
                                  created_by="cli")
             out.print(f"{sub.platform}:{sub.channel}  {sub.describe()}; next: "
                       f"{fmt_local(subs.next_post(sub), sub.tz)}", markup=False)
+            return 0
+        if args.action in ("pause", "resume"):
+            sub = subs.set_paused(args.platform, args.channel, args.action == "pause")
+            if sub is None:
+                raise DigestError(f"{args.platform}:{args.channel} has no weekly subscription")
+            out.print(f"{sub.platform}:{sub.channel}  {sub.describe()}" + (
+                "" if sub.paused else f"; next: {fmt_local(subs.next_post(sub), sub.tz)}"), markup=False)
             return 0
         if not subs.unsubscribe(args.platform, args.channel):
             raise DigestError(f"{args.platform}:{args.channel} has no weekly subscription")

@@ -59,6 +59,15 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
         from digest.week.chat import handle_weekly  # /digest subscribe|unsubscribe weekly
 
         return handle_weekly(query, platform, channel, str(user), service=service, language=lang)
+    weekly = ""  # /digest settings: the weekly post's line; /digest settings weekly pause|resume
+    if query.kind == "settings":
+        from digest.week.chat import handle_weekly_settings, weekly_settings_line
+
+        words = [a.casefold() for a in query.args]
+        if words[:1] == ["weekly"]:
+            return handle_weekly_settings(words[1:], platform, channel, service=service, language=lang)
+        if not words:
+            weekly = "\n" + weekly_settings_line(platform, channel, service=service, language=lang)
     try:
         if query.kind == "subscribe":
             from digest.query.subscribe import subscribe_request
@@ -74,7 +83,7 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
             return _t(lang, "unsubscribed" if subs.unsubscribe(platform, channel) else "not_subscribed")
         sub = subs.get(platform, channel)
         if sub is None:
-            return _t(lang, "not_subscribed")
+            return _t(lang, "not_subscribed") + weekly
         words = [a.casefold() for a in query.args]
         if not words:
             last = subs.last_post(sub)
@@ -82,7 +91,7 @@ def handle_subscription_command(query: DigestQuery, platform: str, channel: str,
                       cats=_cats(lang, sub), empty=_t(lang, "note" if sub.notify_empty else "silent"),
                       paused=_t(lang, "is_paused") if sub.paused else "",
                       last=describe_record(last) if last else _t(lang, "never"),
-                      next=_next_text(subs, sub, now, complete_before, lang)) + _filter_line(lang, sub)
+                      next=_next_text(subs, sub, now, complete_before, lang)) + _filter_line(lang, sub) + weekly
         if words == ["pause"]:
             subs.pause(platform, channel)
             return _t(lang, "paused")

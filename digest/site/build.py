@@ -12,17 +12,23 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
 from digest.models import Digest
 from digest.site.feed import FEED_DAYS, feed_xml
 from digest.site.pages import CSS, chart_path, day_page, day_path, index_page, summary_html, week_path
-from digest.site.week import monday, week_page
+from digest.site.week import monday, week_chart_path, week_of, week_page
+from digest.week import week_chart_png
 
-LAYOUT = 2  # bump when the pages' markup changes: the next build rewrites every page
+LAYOUT = 3  # bump when the pages' markup changes: the next build rewrites every page
 MANIFEST = ".site.json"
+CHART_DPI = 80  # the week chart is shown about 640 px wide on the page
+# A week chart costs ~0.3 s of matplotlib: drawing all 53 of a year would break the 10 s budget of a
+# full build, so only the newest weeks get one (a daily refresh always redraws the current week);
+# older week pages keep the same numbers as a table.
+WEEK_CHARTS = 8
 
 
 @dataclass
@@ -54,7 +60,13 @@ def heads(store, language: str) -> dict[date, Digest]:
             for day, counts, created in rows}
 
 
-def build_site(store, out: Path, language: str, site_url: str = "") -> SiteResult:
+def build_site(store, out: Path, language: str, site_url: str = "", taxonomy=None, llm=None) -> SiteResult:
+    """``taxonomy``: for the week pages' category emoji (default: the packaged taxonomy); ``llm``:
+    its cache gives the week pages a trend paragraph already written (never a call)."""
+    if taxonomy is None:
+        from digest.classify.taxonomy import load_taxonomy
+
+        taxonomy = load_taxonomy()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     result = SiteResult()
@@ -90,13 +102,26 @@ def build_site(store, out: Path, language: str, site_url: str = "") -> SiteResul
     for day in gone:
         for rel in (day_path(day), chart_path(day)):
             (out / rel).unlink(missing_ok=True)
-    weeks = sorted({monday(d) for d in changed + gone})
+    touched = {monday(d) for d in changed + gone}
+    # a week's report compares it with the week before: the following week changes too
+    held_weeks = {monday(d) for d in now}
+    weeks = sorted(touched | {w + timedelta(days=7) for w in touched if w + timedelta(days=7) in held_weeks})
+    reports = {first: week_of(store, taxonomy, first, language, llm) for first in weeks
+               if any(monday(d) == first for d in now)}
+    recent = set(sorted(held_weeks)[-WEEK_CHARTS:])
+    charts = {w.end: week_chart_png(w, dpi=CHART_DPI) for first, w in reports.items()
+              if first in recent and not w.empty}
     for first in weeks:
         held = {d: light[d] for d in now if monday(d) == first}
         if held:
-            _write(out, week_path(first), week_page(first, held, language), result)
+            week = reports[first]
+            chart = charts.get(week.end)
+            if chart:
+                _write(out, week_chart_path(first), chart, result)
+            _write(out, week_path(first), week_page(first, held, language, week, chart), result)
         else:
-            (out / week_path(first)).unlink(missing_ok=True)
+            for rel in (week_path(first), week_chart_path(first)):
+                (out / rel).unlink(missing_ok=True)
     if changed or gone or full or not (out / "index.html").exists():
         newest = sorted(now, reverse=True)
         # the index needs only counts; the feed needs the newest days' texts

@@ -288,4 +288,17 @@ STRINGS: dict[str, object] = {
     "filter_set": "Keyword filter: {filters}. Papers left out by it are not in the post, its counts or its chart.",
     "help_search": "/digest search speculative decoding — the best matching papers of every stored day, 5 per page",
     "help_filters": "/digest subscribe 09:00 Asia/Seoul en --only \"LLM, agents\" --exclude \"medical\" — a daily post with keyword filters",
+    # --- week (finish)
+    "site_week_chart_alt": "Papers per category: this week and the week before, side by side",
+    "site_week_this": "This week",
+    "site_week_before": "Week before",
+    "site_week_change": "Change",
+    "site_week_days": "The 7 days",
+    "week_chart_hint": "A private reply carries no chart: run `digest week --date {end} --chart week.png` to get it.",
+    "week_settings_line": "Weekly post: every {weekday} at {time} {tz} in {lang}{paused}.",
+    "week_settings_none": "Weekly post: none (/digest subscribe weekly mon 09:00 Asia/Seoul).",
+    "week_paused_mark": " (paused)",
+    "week_paused": "The weekly post of this channel is paused. `/digest settings weekly resume` restarts it.",
+    "week_resumed": "The weekly post of this channel is resumed. Next weekly post: {next}.",
+    "week_pause_usage": "Use /digest settings weekly pause or /digest settings weekly resume.",
 }

@@ -278,4 +278,17 @@ STRINGS: dict[str, object] = {
     "filter_set": "키워드 필터: {filters}. 필터로 제외된 논문은 게시물, 편수, 차트에 들어가지 않습니다.",
     "help_search": "/digest search 추측 디코딩 — 저장된 모든 날의 논문 중 가장 잘 맞는 논문 (한 쪽에 5편)",
     "help_filters": "/digest subscribe 09:00 Asia/Seoul ko --only \"LLM, 에이전트\" --exclude \"의료\" — 키워드 필터를 건 매일 발송",
+    # --- week (finish)
+    "site_week_chart_alt": "분야별 논문 수: 이번 주와 지난주 비교",
+    "site_week_this": "이번 주",
+    "site_week_before": "지난주",
+    "site_week_change": "변화",
+    "site_week_days": "7일",
+    "week_chart_hint": "비공개 답장에는 차트가 없습니다: `digest week --date {end} --chart week.png`를 실행하면 차트를 받을 수 있습니다.",
+    "week_settings_line": "주간 게시: 매주 {weekday} {time} {tz}, {lang}{paused}.",
+    "week_settings_none": "주간 게시: 없음 (/digest subscribe weekly mon 09:00 Asia/Seoul).",
+    "week_paused_mark": " (일시 중지됨)",
+    "week_paused": "이 채널의 주간 게시를 일시 중지했습니다. `/digest settings weekly resume`으로 다시 시작합니다.",
+    "week_resumed": "이 채널의 주간 게시를 다시 시작했습니다. 다음 주간 게시: {next}.",
+    "week_pause_usage": "/digest settings weekly pause 또는 /digest settings weekly resume 을 쓰세요.",
 }

@@ -25,3 +25,30 @@ def handle_weekly(query: DigestQuery, platform: str, channel: str, user: str, *,
         return str(err)
     return t(language, "week_subscribed", weekday=WEEKDAYS[sub.weekday], time=sub.post_time,
              tz=sub.timezone, lang=sub.language, next=fmt_local(subs.next_post(sub), sub.tz))
+
+
+def weekly_settings_line(platform: str, channel: str, *, service, language: str) -> str:
+    """The channel's weekly post in one line, for ``/digest settings`` and ``digest status``."""
+    sub = WeekSubscriptions(service.store, clock=getattr(service, "clock", None),
+                            default_language=service.settings.digest_language).get(platform, str(channel))
+    if sub is None:
+        return t(language, "week_settings_none")
+    return t(language, "week_settings_line", weekday=WEEKDAYS[sub.weekday], time=sub.post_time,
+             tz=sub.timezone, lang=sub.language, paused=t(language, "week_paused_mark") if sub.paused else "")
+
+
+def handle_weekly_settings(words: list[str], platform: str, channel: str, *, service,
+                           language: str) -> str:
+    """``/digest settings weekly [pause|resume]`` (the admin check is done before this)."""
+    subs = WeekSubscriptions(service.store, clock=getattr(service, "clock", None),
+                             default_language=service.settings.digest_language)
+    if not words:
+        return weekly_settings_line(platform, channel, service=service, language=language)
+    if words not in (["pause"], ["resume"]):
+        return t(language, "week_pause_usage")
+    sub = subs.set_paused(platform, str(channel), words == ["pause"])
+    if sub is None:
+        return t(language, "week_not_subscribed")
+    if sub.paused:
+        return t(language, "week_paused")
+    return t(language, "week_resumed", next=fmt_local(subs.next_post(sub), sub.tz))

@@ -162,3 +162,12 @@ class WeekSubscriptions:
                 return max(at, now)
         day = local + timedelta(days=(sub.weekday - local.weekday()) % 7 or 7)
         return slot(sub.post_time, sub.tz, day)
+
+    # --- pause / resume (issue 17 finish): appended here, the due loop above is untouched
+    def set_paused(self, platform: str, channel: str, paused: bool) -> WeekSubscription | None:
+        """Pause or resume a channel's weekly post (``due`` skips paused ones); None when the
+        channel has no weekly subscription. A resumed week is posted from the next slot on."""
+        with self.store.transaction() as db:
+            cur = db.execute("update week_subscriptions set paused = ? where platform = ? and channel = ?",
+                             [int(paused), platform, str(channel)])
+        return self.get(platform, channel) if cur.rowcount else None

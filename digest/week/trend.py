@@ -63,3 +63,14 @@ def with_trend(week: Week, service) -> Week:
         log.warning("week %s: no trend paragraph (LLM %s): %s", week.end, err.cause, err)
         return replace(week, trend_note=f"LLM {err.cause}")
     return replace(week, trend=" ".join(strip_injections(text).split()))
+
+
+def cached_trend(week: Week, service) -> Week:
+    """``week`` with its trend paragraph when one is already cached, never calling the LLM (the
+    web archive: building pages must stay offline and free)."""
+    llm = getattr(service, "llm", None)
+    if llm is None or week.empty or not hasattr(llm, "cached"):
+        return week
+    messages = trend_messages(week, service)
+    text = llm.cached(cache_key_for("week_trend", prompts.fingerprint(PROMPT, VERSION), messages))
+    return replace(week, trend=" ".join(strip_injections(text).split())) if text else week

@@ -23,3 +23,12 @@ async def test_digest_week_answers_privately_and_names_missing_days(slack, fake,
 async def test_digest_week_bad_date_is_explained_in_the_ack(slack, fake, bot):
     sent = await slack.command("week 2024-13-45")
     assert "is not a valid date" in sent.json()["text"]
+
+
+async def test_digest_week_private_reply_says_how_to_get_the_chart(slack, fake, bot, digest):
+    """An ephemeral response cannot carry a file: the reply names the command that writes the chart."""
+    await slack.command("week 2024-11-22")
+    await bot.drain()
+    [reply] = fake.responses
+    text = all_text(reply.body["blocks"]) or reply.body["text"]
+    assert "digest week --date 2024-11-22 --chart week.png" in text
