@@ -87,8 +87,9 @@ class ArchiveSearch:
         return SearchPage(words, results, page, len(ids))
 
 
-def render_page(result: SearchPage | None, language: str) -> str:
-    """Plain text of a page (console and CLI; the chat adapters lay out the same fields)."""
+def render_page(result: SearchPage | None, language: str, more_hint: str = "search_more_hint") -> str:
+    """Plain text of a page (console and CLI; the chat adapters lay out the same fields).
+    ``more_hint``: the catalog key that says how to get the next page where this text is read."""
     if result is None:
         return t(language, "search_help")
     if not result.results:
@@ -97,7 +98,7 @@ def render_page(result: SearchPage | None, language: str) -> str:
     for rank, found in enumerate(result.results, start=result.first_rank):
         lines.append(found_line(found, rank, language))
     if result.has_more:
-        lines.append(t(language, "search_more_hint"))
+        lines.append(t(language, more_hint, page=result.page + 2))
     return "\n".join(lines)
 
 

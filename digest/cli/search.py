@@ -13,7 +13,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     service = service_for(args)
     language = args.language or service.settings.digest_language
     result = service.search_archive(" ".join(args.words), max(0, args.page - 1))
-    text = render_page(result, language)
+    text = render_page(result, language, more_hint="search_more_cli")
     if result is None:
         err_console.print(f"error: {text}", markup=False, highlight=False)
         return 2

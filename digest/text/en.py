@@ -278,6 +278,7 @@ STRINGS: dict[str, object] = {
     "search_line": "{rank}. {title} ({day}, {category}) {url}",
     "search_no_category": "uncategorized",
     "search_more_hint": "Type \"more\" for the next page.",
+    "search_more_cli": "More: digest search WORDS --page {page}",
     "search_more_button": "More",
     "filter_on": "Filter on: {filters} ({n} papers left out).",
     "filter_only": "only {words}",

@@ -268,6 +268,7 @@ STRINGS: dict[str, object] = {
     "search_line": "{rank}. {title} ({day}, {category}) {url}",
     "search_no_category": "미분류",
     "search_more_hint": "다음 쪽을 보려면 \"more\"(또는 \"더보기\")를 입력하세요.",
+    "search_more_cli": "다음 쪽: digest search 검색어 --page {page}",
     "search_more_button": "더 보기",
     "filter_on": "필터 적용 중: {filters} (논문 {n}편 제외).",
     "filter_only": "{words}만",
