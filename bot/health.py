@@ -72,13 +72,19 @@ class Health:
         """A small server with only ``/healthz`` (when no HTTP app runs); the runner and port."""
         app = web.Application()
         self.install(app)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        bound = runner.addresses[0][1] if runner.addresses else port
+        runner, bound = await start_app(app, host, port, shutdown_timeout=1.0)
         log.info("event=health_listening host=%s port=%s path=%s", host, bound, PATH)
         return runner, bound
+
+
+async def start_app(app: web.Application, host: str, port: int,
+                    shutdown_timeout: float) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on host:port (0 = any free port); the runner (cleanup() stops it) and the
+    port actually bound. One way to start every HTTP server of the bot (health, Slack HTTP mode)."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner, (runner.addresses[0][1] if runner.addresses else port)
 
 
 ARCHIVE = "/archive"

@@ -29,7 +29,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.health import Health, database_check
+from bot.health import Health, database_check, start_app
 from bot.logs import configure_logging
 from bot.slack import blocks, commands, guard, threads
 from bot.slack.client import error_code, make_client, secret
@@ -202,12 +202,8 @@ class SlackBot:
     async def serve_http(self, host: str = "0.0.0.0", port: int = 3000,
                          path: str = EVENTS_PATH, health: Health | None = None) -> tuple[web.AppRunner, int]:
         """Start serving Slack's requests; returns the runner (cleanup() stops it) and the port."""
-        runner = web.AppRunner(self.web_app(path, health), access_log=None,
-                               shutdown_timeout=DRAIN_SECONDS)  # requests in flight at SIGTERM
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        bound = runner.addresses[0][1] if runner.addresses else port
+        runner, bound = await start_app(self.web_app(path, health), host, port,
+                                        shutdown_timeout=DRAIN_SECONDS)  # requests in flight at SIGTERM
         log.info("Slack HTTP mode: listening on %s:%s%s", host, bound, path)
         return runner, bound
 
