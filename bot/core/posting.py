@@ -9,9 +9,23 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 
 from digest.deliver.ledger import PostLedger, PostRecord, is_complete
+from digest.store.chat_state import ChatState
 
 NOTE_DETAIL = "note"
 NOTE_HISTORY = 100  # recent messages searched for an earlier note
+
+
+class PlatformPoster:
+    """What both platforms' posters (``bot.slack.poster``, ``bot.discord.poster``) hold: the
+    platform client, the engine, the post ledger and the chat state of the shared database."""
+
+    platform = ""
+
+    def __init__(self, client, service):
+        self.client = client
+        self.service = service
+        self.ledger = PostLedger(service.store)
+        self.state = ChatState(service.store)
 
 
 async def post_note(ledger: PostLedger, platform: str, channel: str, day: date, language: str, *,

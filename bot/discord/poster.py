@@ -5,23 +5,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core.posting import NOTE_HISTORY, post_note
+from bot.core.posting import NOTE_HISTORY, PlatformPoster, post_note
 from digest.deliver.ledger import PostLedger, PostRecord
 from digest.models import Digest
-from digest.store.chat_state import ChatState
 
 
 PING_LIMIT = 1900  # Discord's content limit is 2000 characters
 
 
-class DiscordPoster:
-    platform = "discord"
-
-    def __init__(self, client, service):
-        self.client = client  # a logged-in discord.Client (DigestBot in the runner)
-        self.service = service
-        self.ledger = PostLedger(service.store)
-        self.state = ChatState(service.store)
+class DiscordPoster(PlatformPoster):
+    platform = "discord"  # client: a logged-in discord.Client (DigestBot in the runner)
 
     async def post(self, channel: str, digest: Digest) -> PostRecord:
         from bot.discord.post import post_daily

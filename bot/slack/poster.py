@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.core.posting import NOTE_HISTORY, post_note
+from bot.core.posting import NOTE_HISTORY, PlatformPoster, post_note
 from digest.deliver.ledger import PostLedger, PostRecord
 from digest.models import Digest
-from digest.store.chat_state import ChatState
 
 NOTE_EVENT_TYPE = "daily_digest_note"
 PING_EVENT_TYPE = "daily_digest_ping"  # marker of a follow ping's message: {day, part}
@@ -17,14 +16,8 @@ PING_LIMIT = 3500  # characters per ping message (Slack allows more; a long one 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 
 
-class SlackPoster:
-    platform = "slack"
-
-    def __init__(self, client, service):
-        self.client = client  # slack_sdk AsyncWebClient (paced by the runner)
-        self.service = service
-        self.ledger = PostLedger(service.store)
-        self.state = ChatState(service.store)
+class SlackPoster(PlatformPoster):
+    platform = "slack"  # client: slack_sdk AsyncWebClient (paced by the runner)
 
     async def post(self, channel: str, digest: Digest) -> PostRecord:
         from bot.slack.post import post_daily
